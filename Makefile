@@ -1,0 +1,94 @@
+# tripflow — `make demo` and `make test` are the two commands a new user runs
+# (as root on Debian 12 they install missing Debian packages first).
+#
+#   make            release build: build/tripflow
+#   make test       deps + sanitizer build (ASan, UBSan, leaks) + unit + e2e tests
+#   make demo       deps + build + generate trips, ingest them, print the reports
+#   make bench      the benchmarks in bench/ (see bench/README.md)
+#   make fuzz       run the fuzz targets for FUZZ_SECONDS each
+#   make docs       regenerate docs/cli.md from the command descriptors
+
+CC       ?= cc
+BUILD    ?= build
+CPPFLAGS += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+            -DTF_BUILD_ID='"$(shell git describe --always --dirty 2>/dev/null || echo unknown)"' \
+            -I/usr/include/hiredis
+WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow
+LIBS      = -lsqlite3 -lzstd -lsnappy -lz -ljansson -lcurl -lmicrohttpd -lhiredis -lavro \
+            -lxxhash -lm -pthread
+
+REL_CFLAGS  = $(WARN) -O2 -g -pthread
+ASAN_CFLAGS = $(WARN) -O1 -g -pthread -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+
+LIB_SRCS  := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
+EMBED_SRC := $(sort $(shell find src sql -name '*.sql'))
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+HDRS      := $(shell find include src -name '*.h')
+
+REL_OBJS  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRCS)) $(BUILD)/rel/gen/embed.o
+ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS)) $(BUILD)/asan/gen/embed.o
+
+.PHONY: all deps test unit e2e demo bench fuzz docs clean asan
+all: $(BUILD)/tripflow
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/gen/embed.c: scripts/embed.sh $(EMBED_SRC)
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $@ $(EMBED_SRC)
+
+$(BUILD)/rel/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
+$(BUILD)/rel/gen/embed.o: $(BUILD)/gen/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
+$(BUILD)/asan/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) -c $< -o $@
+$(BUILD)/asan/gen/embed.o: $(BUILD)/gen/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) -c $< -o $@
+
+$(BUILD)/libtripflow.a: $(REL_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/asan/libtripflow.a: $(ASAN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tripflow: $(BUILD)/rel/src/cli/main.o $(BUILD)/libtripflow.a
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/asan/tripflow: $(BUILD)/asan/src/cli/main.o $(BUILD)/asan/libtripflow.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/asan/unit-tests: $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_SRCS)) $(BUILD)/asan/libtripflow.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+
+asan: $(BUILD)/asan/tripflow $(BUILD)/asan/unit-tests $(BUILD)/tripflow
+
+unit: $(BUILD)/asan/unit-tests
+	$(BUILD)/asan/unit-tests
+
+e2e: $(BUILD)/asan/tripflow $(BUILD)/tripflow
+	tests/e2e/run.sh
+
+test: deps
+	$(MAKE) --no-print-directory asan
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory e2e
+
+demo: deps
+	$(MAKE) --no-print-directory $(BUILD)/tripflow
+	scripts/demo.sh
+
+bench: deps
+	$(MAKE) --no-print-directory $(BUILD)/tripflow
+	bench/run.sh
+
+docs: $(BUILD)/tripflow
+	$(BUILD)/tripflow help --markdown > docs/cli.md
+
+clean:
+	rm -rf $(BUILD)

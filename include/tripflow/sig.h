@@ -1,0 +1,12 @@
+/* sig.h — cooperative interruption: SIGINT/SIGTERM set a flag that long
+ * loops check, so a run stops at a safe point and rolls back cleanly. */
+#ifndef TF_SIG_H
+#define TF_SIG_H
+
+void tf_sig_install(void);
+int tf_sig_interrupted(void); /* the signal number, or 0 */
+void tf_sig_reset(void);
+/* a file descriptor that becomes readable when a signal arrived (for poll) */
+int tf_sig_fd(void);
+
+#endif

@@ -1,0 +1,25 @@
+/* sqlutil.h — SQLite helpers shared by the SQLite side of every store domain:
+ * exec, prepare and step with errors in the tf_err convention, and named
+ * queries taken from embedded .sql files ("-- name: NAME" blocks). */
+#ifndef TF_SQLUTIL_H
+#define TF_SQLUTIL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "tripflow/err.h"
+
+int tf_sql_exec(sqlite3 *db, const char *sql, tf_err *err);
+int tf_sql_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, tf_err *err);
+/* step expecting SQLITE_DONE; resets the statement */
+int tf_sql_step_done(sqlite3_stmt *st, tf_err *err);
+/* step expecting a row (1) or done (0); negative on error */
+int tf_sql_step_row(sqlite3_stmt *st, tf_err *err);
+int tf_sql_err(sqlite3 *db, tf_err *err, const char *what);
+/* The SQL of block NAME in an embedded .sql file (path as in the source tree),
+ * or NULL.  The returned string is owned by a process-wide cache. */
+const char *tf_sql_named(const char *file, const char *name);
+/* single integer result of a query, or the default when no row */
+int tf_sql_int(sqlite3 *db, const char *sql, int64_t dflt, int64_t *out, tf_err *err);
+
+#endif

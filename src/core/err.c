@@ -1,0 +1,78 @@
+/* err.c — formatting helpers for the tf_err convention (see err.h). */
+#include "tripflow/err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int tf_errf(tf_err *err, int code, const char *fmt, ...)
+{
+    if (!err) return code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->code = code;
+    return code;
+}
+
+int tf_errno(tf_err *err, int code, const char *fmt, ...)
+{
+    int saved = errno;
+    if (!err) return code;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if ((size_t)n < sizeof err->msg)
+        snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(saved));
+    err->code = code;
+    errno = saved;
+    return code;
+}
+
+int tf_err_prefix(tf_err *err, const char *fmt, ...)
+{
+    if (!err) return TF_EINVAL;
+    char head[TF_ERR_MSG], old[TF_ERR_MSG];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    size_t hl = strlen(head), ol = strlen(old);
+    if (hl > sizeof err->msg - 1) hl = sizeof err->msg - 1;
+    if (ol > sizeof err->msg - 1 - hl) ol = sizeof err->msg - 1 - hl;
+    memcpy(err->msg, head, hl);
+    memcpy(err->msg + hl, old, ol);
+    err->msg[hl + ol] = '\0';
+    return err->code;
+}
+
+void tf_err_clear(tf_err *err)
+{
+    if (!err) return;
+    err->code = TF_OK;
+    err->msg[0] = '\0';
+}
+
+const char *tf_code_name(int code)
+{
+    switch (code) {
+    case TF_OK: return "ok";
+    case TF_EINVAL: return "invalid argument";
+    case TF_EIO: return "i/o error";
+    case TF_EFORMAT: return "bad format";
+    case TF_ESTORE: return "store error";
+    case TF_ENOTFOUND: return "not found";
+    case TF_EEXIST: return "already exists";
+    case TF_ECANCELED: return "canceled";
+    case TF_EUNSUPPORTED: return "unsupported";
+    case TF_ELIMIT: return "limit exceeded";
+    case TF_ENET: return "network error";
+    case TF_ESTATE: return "bad state";
+    default: return "error";
+    }
+}

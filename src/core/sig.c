@@ -1,0 +1,47 @@
+/* sig.c — SIGINT/SIGTERM to a flag and a self-pipe (see sig.h). */
+#include "tripflow/sig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got;
+static int pipefd[2] = {-1, -1};
+
+static void on_signal(int s)
+{
+    int saved = errno;
+    got = s;
+    if (pipefd[1] >= 0) {
+        ssize_t w = write(pipefd[1], "x", 1);
+        (void)w;
+    }
+    errno = saved;
+}
+
+void tf_sig_install(void)
+{
+    if (pipefd[0] < 0 && pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) pipefd[0] = pipefd[1] = -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int tf_sig_interrupted(void) { return (int)got; }
+
+void tf_sig_reset(void)
+{
+    got = 0;
+    char buf[64];
+    if (pipefd[0] >= 0)
+        while (read(pipefd[0], buf, sizeof buf) > 0) {
+        }
+}
+
+int tf_sig_fd(void) { return pipefd[0]; }

@@ -1,0 +1,219 @@
+/* csv.c — the RFC 4180 record reader (see csv.h).
+ * Fast path: a line without any quote is split with memchr; quoted records
+ * go through a small state machine that may cross lines. */
+#include "tripflow/csv.h"
+
+#include <string.h>
+
+void tf_csv_init(tf_csv_reader *r, const char *p, const char *limit, const char *end, int64_t first_line)
+{
+    r->cur = p;
+    r->limit = limit;
+    r->end = end;
+    r->line = first_line;
+    r->delim = ',';
+}
+
+void tf_csv_skip_bom(tf_csv_reader *r)
+{
+    if (r->end - r->cur >= 3 && (unsigned char)r->cur[0] == 0xEF && (unsigned char)r->cur[1] == 0xBB &&
+        (unsigned char)r->cur[2] == 0xBF)
+        r->cur += 3;
+}
+
+static inline int is_blank_line(const char *p, const char *eol)
+{
+    for (; p < eol; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r') return 0;
+    return 1;
+}
+
+static inline void add_field(tf_csv_record *rec, const char *p, size_t len, int quoted, int escaped)
+{
+    if (rec->nfields < TF_CSV_MAX_FIELDS) {
+        tf_csv_field *f = &rec->f[rec->nfields];
+        f->p = p;
+        f->len = (uint32_t)len;
+        f->quoted = (uint8_t)quoted;
+        f->escaped = (uint8_t)escaped;
+    }
+    rec->nfields++;
+}
+
+static inline void set_err(tf_csv_record *rec, const char *why, const char *line_start, const char *at)
+{
+    if (rec->err) return;
+    rec->err = why;
+    rec->err_col = (int)(at - line_start) + 1;
+    rec->err_field = rec->nfields + 1;
+}
+
+/* Slow path: a record containing a quote.  Starts at rec->start. */
+static void parse_quoted(tf_csv_reader *r, tf_csv_record *rec)
+{
+    const char *p = rec->start, *end = r->end, *line_start = p;
+    const char d = r->delim;
+    int lines = 1;
+    for (;;) {
+        const char *fs = p;
+        if (p < end && *p == '"') {
+            const char *q = p + 1;
+            int escaped = 0;
+            int lines_in = 0;
+            const char *ls_in = line_start;
+            for (;;) {
+                const char *nq = memchr(q, '"', (size_t)(end - q));
+                if (!nq) {
+                    /* unterminated: the bad record is the physical line where it started */
+                    const char *eol = memchr(fs, '\n', (size_t)(end - fs));
+                    const char *stop = eol ? eol : end;
+                    set_err(rec, "unterminated quoted field", line_start, fs);
+                    rec->nfields = 1;
+                    rec->len = (size_t)(stop - rec->start);
+                    if (rec->len && rec->start[rec->len - 1] == '\r') rec->len--;
+                    rec->nlines = lines;
+                    r->cur = eol ? eol + 1 : end;
+                    r->line += lines;
+                    return;
+                }
+                for (const char *s = q; (s = memchr(s, '\n', (size_t)(nq - s))) != NULL; s++) {
+                    lines_in++;
+                    ls_in = s + 1;
+                }
+                if (nq + 1 < end && nq[1] == '"') {
+                    escaped = 1;
+                    q = nq + 2;
+                    continue;
+                }
+                add_field(rec, fs + 1, (size_t)(nq - fs - 1), 1, escaped);
+                lines += lines_in;
+                line_start = ls_in;
+                p = nq + 1;
+                break;
+            }
+            /* after the closing quote: delimiter, end of line or end of data */
+            if (p < end && *p == d) {
+                p++;
+                continue;
+            }
+            if (p >= end || *p == '\n' || (*p == '\r' && (p + 1 >= end || p[1] == '\n'))) goto eor;
+            set_err(rec, "unexpected text after a closing quote", line_start, p);
+            /* skip to the end of this line */
+            {
+                const char *eol = memchr(p, '\n', (size_t)(end - p));
+                p = eol ? eol : end;
+                goto eor;
+            }
+        } else {
+            /* unquoted field: up to the delimiter or end of line */
+            const char *q = p;
+            while (q < end && *q != d && *q != '\n') {
+                if (*q == '"') set_err(rec, "quote inside an unquoted field", line_start, q);
+                q++;
+            }
+            const char *fe = q;
+            if ((q >= end || *q == '\n') && fe > fs && fe[-1] == '\r') fe--;
+            add_field(rec, fs, (size_t)(fe - fs), 0, 0);
+            p = q;
+            if (p < end && *p == d) {
+                p++;
+                continue;
+            }
+            goto eor;
+        }
+    }
+eor:
+    rec->len = (size_t)(p - rec->start);
+    if (rec->len && rec->start[rec->len - 1] == '\r') rec->len--;
+    if (p + 1 < end && p[0] == '\r' && p[1] == '\n') p++;
+    rec->nlines = lines;
+    r->cur = p < end ? p + 1 : end;
+    r->line += lines;
+}
+
+int tf_csv_next(tf_csv_reader *r, tf_csv_record *rec)
+{
+    const char d = r->delim;
+    for (;;) {
+        if (r->cur >= r->limit || r->cur >= r->end) return 0;
+        const char *s = r->cur;
+        const char *eol = memchr(s, '\n', (size_t)(r->end - s));
+        const char *stop = eol ? eol : r->end;
+        if (is_blank_line(s, stop)) {
+            r->cur = eol ? eol + 1 : r->end;
+            r->line++;
+            continue;
+        }
+        rec->nfields = 0;
+        rec->line = r->line;
+        rec->start = s;
+        rec->err = NULL;
+        rec->err_col = 0;
+        rec->err_field = 0;
+        if (memchr(s, '"', (size_t)(stop - s))) {
+            parse_quoted(r, rec);
+            return 1;
+        }
+        const char *le = stop;
+        if (le > s && le[-1] == '\r') le--;
+        const char *p = s;
+        for (;;) {
+            const char *c = memchr(p, d, (size_t)(le - p));
+            if (!c) {
+                add_field(rec, p, (size_t)(le - p), 0, 0);
+                break;
+            }
+            add_field(rec, p, (size_t)(c - p), 0, 0);
+            p = c + 1;
+        }
+        rec->len = (size_t)(le - s);
+        rec->nlines = 1;
+        r->cur = eol ? eol + 1 : r->end;
+        r->line++;
+        return 1;
+    }
+}
+
+void tf_csv_resync(tf_csv_reader *r, const tf_csv_record *rec)
+{
+    if (rec->nlines <= 1) return;
+    const char *eol = memchr(rec->start, '\n', (size_t)(r->end - rec->start));
+    r->cur = eol ? eol + 1 : r->end;
+    r->line = rec->line + 1;
+}
+
+const char *tf_csv_unescape(const tf_csv_field *f, tf_buf *b)
+{
+    size_t at = b->len;
+    if (!f->escaped) {
+        tf_buf_append(b, f->p, f->len);
+    } else {
+        for (uint32_t i = 0; i < f->len; i++) {
+            tf_buf_putc(b, f->p[i]);
+            if (f->p[i] == '"' && i + 1 < f->len && f->p[i + 1] == '"') i++;
+        }
+    }
+    tf_buf_cstr(b);
+    return b->data + at;
+}
+
+void tf_csv_write_field(tf_buf *b, const char *s, size_t n, char delim)
+{
+    int need = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r') {
+            need = 1;
+            break;
+        }
+    if (!need && n && (s[0] == ' ' || s[n - 1] == ' ')) need = 1;
+    if (!need) {
+        tf_buf_append(b, s, n);
+        return;
+    }
+    tf_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') tf_buf_putc(b, '"');
+        tf_buf_putc(b, s[i]);
+    }
+    tf_buf_putc(b, '"');
+}

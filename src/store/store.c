@@ -1,0 +1,160 @@
+/* store.c — opening the SQL store, transactions and schema migrations
+ * (see store.h).  Migrations are the embedded files
+ * src/store/sqlite/migrations/NNN_name.sql, applied in name order, each in
+ * its own transaction, and recorded in schema_migrations. */
+#include "tripflow/store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tripflow/embed.h"
+#include "tripflow/mem.h"
+#include "tripflow/sqlutil.h"
+#include "tripflow/timeutil.h"
+
+#define MIGRATIONS_DIR "src/store/sqlite/migrations/"
+
+struct tf_store {
+    tf_store_kind kind;
+    sqlite3 *db;
+    char *path;
+    int in_tx;
+};
+
+static int migrate(tf_store *s, tf_err *err)
+{
+    if (tf_sql_exec(s->db,
+                    "CREATE TABLE IF NOT EXISTS schema_migrations("
+                    " name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+                    err))
+        return err->code;
+    for (int i = 0; tf_embedded_name(i); i++) {
+        const char *path = tf_embedded_name(i);
+        if (strncmp(path, MIGRATIONS_DIR, strlen(MIGRATIONS_DIR))) continue;
+        const char *name = path + strlen(MIGRATIONS_DIR);
+        sqlite3_stmt *st;
+        if (tf_sql_prepare(s->db, "SELECT 1 FROM schema_migrations WHERE name = ?", &st, err)) return err->code;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        int have = tf_sql_step_row(st, err);
+        sqlite3_finalize(st);
+        if (have < 0) return err->code;
+        if (have) continue;
+        if (tf_store_begin(s, err)) return err->code;
+        /* another process may have applied it while we waited for the lock */
+        if (tf_sql_prepare(s->db, "SELECT 1 FROM schema_migrations WHERE name = ?", &st, err)) goto fail;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        have = tf_sql_step_row(st, err);
+        sqlite3_finalize(st);
+        if (have < 0) goto fail;
+        if (have) {
+            tf_store_rollback(s);
+            continue;
+        }
+        if (tf_sql_exec(s->db, tf_embedded(path), err)) {
+            tf_err_prefix(err, "migration %s: ", name);
+            goto fail;
+        }
+        char now[32];
+        tf_format_timestamp(tf_now_us(), TF_TS_AUTO, now);
+        if (tf_sql_prepare(s->db, "INSERT INTO schema_migrations(name, applied_at) VALUES (?, ?)", &st, err))
+            goto fail;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+        int rc = tf_sql_step_done(st, err);
+        sqlite3_finalize(st);
+        if (rc) goto fail;
+        if (tf_store_commit(s, err)) return err->code;
+    }
+    return TF_OK;
+fail:
+    tf_store_rollback(s);
+    return err->code;
+}
+
+int tf_store_open(const char *uri, tf_store **out, tf_err *err)
+{
+    *out = NULL;
+    if (!uri || !*uri) return tf_errf(err, TF_EINVAL, "no database given (--db PATH or TRIPFLOW_DB)");
+    if (!strncmp(uri, "postgres://", 11) || !strncmp(uri, "postgresql://", 13))
+        return tf_errf(err, TF_EUNSUPPORTED,
+                       "%s: the PostgreSQL store is not built yet; use a SQLite file path", uri);
+    const char *path = !strncmp(uri, "sqlite:", 7) ? uri + 7 : uri;
+    tf_store *s = tf_xcalloc(1, sizeof *s);
+    s->kind = TF_STORE_SQLITE;
+    s->path = tf_xstrdup(path);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        tf_errf(err, TF_ESTORE, "%s: cannot open database: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 60000);
+    /* WAL: readers (reports, `runs --follow`) never block the writer; a killed
+     * process loses nothing committed.  NORMAL syncs at checkpoints. */
+    if (tf_sql_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err)) {
+        tf_err_prefix(err, "%s: ", path);
+        goto fail;
+    }
+    if (migrate(s, err)) {
+        tf_err_prefix(err, "%s: ", path);
+        goto fail;
+    }
+    *out = s;
+    return TF_OK;
+fail:
+    tf_store_close(s);
+    return err->code;
+}
+
+void tf_store_close(tf_store *s)
+{
+    if (!s) return;
+    if (s->in_tx) tf_store_rollback(s);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+tf_store_kind tf_store_kind_of(const tf_store *s) { return s->kind; }
+const char *tf_store_path(const tf_store *s) { return s->path; }
+sqlite3 *tf_store_sqlite(tf_store *s) { return s->db; }
+int tf_store_in_tx(const tf_store *s) { return s->in_tx; }
+
+int tf_store_begin(tf_store *s, tf_err *err)
+{
+    if (s->in_tx) return tf_errf(err, TF_ESTATE, "internal: nested transaction");
+    if (tf_sql_exec(s->db, "BEGIN IMMEDIATE", err)) return tf_err_prefix(err, "%s: begin: ", s->path);
+    s->in_tx = 1;
+    return TF_OK;
+}
+
+int tf_store_commit(tf_store *s, tf_err *err)
+{
+    if (!s->in_tx) return tf_errf(err, TF_ESTATE, "internal: commit without a transaction");
+    if (tf_sql_exec(s->db, "COMMIT", err)) {
+        tf_err_prefix(err, "%s: commit: ", s->path);
+        tf_store_rollback(s);
+        return err->code;
+    }
+    s->in_tx = 0;
+    return TF_OK;
+}
+
+void tf_store_rollback(tf_store *s)
+{
+    if (!s->in_tx) return;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_tx = 0;
+}
+
+int tf_store_migrations(tf_store *s, void (*fn)(void *, const char *, const char *), void *ud, tf_err *err)
+{
+    sqlite3_stmt *st;
+    if (tf_sql_prepare(s->db, "SELECT name, applied_at FROM schema_migrations ORDER BY name", &st, err))
+        return err->code;
+    int r;
+    while ((r = tf_sql_step_row(st, err)) == 1)
+        fn(ud, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    return r < 0 ? r : TF_OK;
+}
