@@ -1,0 +1,114 @@
+/* test_util.c — reject files and limits, JSON writing, file helpers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "tripflow/fsutil.h"
+#include "tripflow/jsonw.h"
+#include "tripflow/reject.h"
+
+static char *slurp(const char *path)
+{
+    tf_buf b = {0};
+    tf_err e = {0};
+    if (tf_read_all(path, &b, &e)) return NULL;
+    tf_buf_cstr(&b);
+    return b.data;
+}
+
+TF_TEST(reject_file_published_with_reasons)
+{
+    tf_err e = {0};
+    char *path = tf_path_join(tf_test_tmpdir(), "sub/run-7.csv");
+    tf_rejects *r;
+    CHECK_INT(tf_rejects_open(path, &r, &e), TF_OK);
+    CHECK_INT(tf_rejects_add(r, 12, "origin_coord", "longitude 200 out of range [-180, 180]", "a,\"b\",c", 7, &e), TF_OK);
+    CHECK_INT(tf_rejects_add(r, 15, NULL, "expected 5 fields, found 4", "x,y,z,w", 7, &e), TF_OK);
+    CHECK_INT(tf_rejects_count(r), 2);
+    CHECK(!tf_exists(path)); /* not visible before the run ends */
+    CHECK_INT(tf_rejects_close(r, 0, &e), TF_OK);
+    char *text = slurp(path);
+    CHECK_STR(text, "line,field,reason,record\n"
+                    "12,origin_coord,\"longitude 200 out of range [-180, 180]\",\"a,\"\"b\"\",c\"\n"
+                    "15,,\"expected 5 fields, found 4\",\"x,y,z,w\"\n");
+    free(text);
+    /* an empty reject file is not left behind */
+    char *p2 = tf_path_join(tf_test_tmpdir(), "run-8.csv");
+    CHECK_INT(tf_rejects_open(p2, &r, &e), TF_OK);
+    CHECK_INT(tf_rejects_close(r, 0, &e), TF_OK);
+    CHECK(!tf_exists(p2));
+    free(p2);
+    free(path);
+}
+
+TF_TEST(reject_limits)
+{
+    tf_reject_limit l;
+    tf_err e = {0};
+    CHECK_INT(tf_reject_limit_parse("10", &l, &e), TF_OK);
+    CHECK(!tf_reject_limit_exceeded(&l, 10, 100));
+    CHECK(tf_reject_limit_exceeded(&l, 11, 100));
+    CHECK_INT(tf_reject_limit_parse("2.5%", &l, &e), TF_OK);
+    CHECK(!tf_reject_limit_exceeded(&l, 25, 1000));
+    CHECK(tf_reject_limit_exceeded(&l, 26, 1000));
+    CHECK_INT(tf_reject_limit_parse("", &l, &e), TF_OK);
+    CHECK(!tf_reject_limit_exceeded(&l, 1000, 1000));
+    CHECK_INT(tf_reject_limit_parse("ten", &l, &e), TF_EINVAL);
+    CHECK_STR(e.msg, "--max-rejects 'ten': expected N rows or a percentage like 2.5%");
+    CHECK_INT(tf_reject_limit_parse("120%", &l, &e), TF_EINVAL);
+}
+
+TF_TEST(json_writer_escapes)
+{
+    tf_buf b = {0};
+    tf_buf_putc(&b, '{');
+    tf_jsonw_key(&b, "s");
+    tf_jsonw_str(&b, "a\"b\\c\n\x01", 7);
+    tf_buf_putc(&b, ',');
+    tf_jsonw_key(&b, "d");
+    tf_jsonw_double(&b, 40.7614);
+    tf_buf_putc(&b, ',');
+    tf_jsonw_key(&b, "n");
+    tf_jsonw_double(&b, 0.0 / 0.0);
+    tf_buf_putc(&b, ',');
+    tf_jsonw_key(&b, "i");
+    tf_jsonw_i64(&b, -42);
+    tf_buf_putc(&b, '}');
+    CHECK_STR(tf_buf_cstr(&b), "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"d\":40.7614,\"n\":null,\"i\":-42}");
+    tf_buf_free(&b);
+}
+
+TF_TEST(fs_helpers)
+{
+    tf_err e = {0};
+    const char *d = tf_test_tmpdir();
+    char *deep = tf_path_join(d, "a/b/c");
+    CHECK_INT(tf_mkdir_p(deep, &e), TF_OK);
+    CHECK(tf_is_dir(deep));
+    char *f = tf_path_join(deep, "x.txt");
+    CHECK_INT(tf_write_atomic(f, "hello", 5, &e), TF_OK);
+    char *text = slurp(f);
+    CHECK_STR(text, "hello");
+    free(text);
+    tf_map m;
+    CHECK_INT(tf_map_open(f, &m, &e), TF_OK);
+    CHECK_INT(m.size, 5);
+    CHECK(!memcmp(m.data, "hello", 5));
+    tf_map_close(&m);
+    CHECK_INT(tf_map_open(deep, &m, &e), TF_EIO);
+    char *top = tf_path_join(d, "a");
+    CHECK_INT(tf_rm_rf(top, &e), TF_OK);
+    CHECK(!tf_exists(top));
+    CHECK_INT(tf_rm_rf(top, &e), TF_OK);
+    char *dn = tf_dirname("x/y/z.csv");
+    CHECK_STR(dn, "x/y");
+    free(dn);
+    dn = tf_dirname("z.csv");
+    CHECK_STR(dn, ".");
+    free(dn);
+    CHECK_STR(tf_basename("x/y/z.csv"), "z.csv");
+    free(top);
+    free(f);
+    free(deep);
+}
