@@ -5,8 +5,11 @@
 #include "tripflow/cli.h"
 
 extern const tf_cmd tf_cmd_help, tf_cmd_version;
+extern const tf_cmd tf_cmd_ingest, tf_cmd_gen_trips;
 
 const tf_cmd *const tf_commands[] = {
+    &tf_cmd_ingest,
+    &tf_cmd_gen_trips,
     &tf_cmd_help,
     &tf_cmd_version,
     NULL,

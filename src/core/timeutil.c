@@ -229,21 +229,49 @@ int tf_format_date(int64_t days, char out[16])
     return snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
+static inline char *two(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* hand-written: output paths format millions of timestamps */
 int tf_format_timestamp(int64_t us, enum tf_ts_style style, char out[32])
 {
     int64_t days = tf_floordiv(us, TF_US_PER_DAY);
     int64_t rem = us - days * TF_US_PER_DAY;
     int y, m, d;
     tf_civil_from_days(days, &y, &m, &d);
-    int64_t secs = rem / TF_US_PER_SEC;
+    int secs = (int)(rem / TF_US_PER_SEC);
     int frac = (int)(rem % TF_US_PER_SEC);
-    char sep = style == TF_TS_ISO_Z ? 'T' : ' ';
-    int n = snprintf(out, 32, "%04d-%02d-%02d%c%02d:%02d:%02d", y, m, d, sep, (int)(secs / 3600),
-                     (int)(secs / 60 % 60), (int)(secs % 60));
-    if (style == TF_TS_MILLIS) n += snprintf(out + n, (size_t)(32 - n), ".%03d", frac / 1000);
-    else if (frac) n += snprintf(out + n, (size_t)(32 - n), ".%06d", frac);
-    if (style == TF_TS_ISO_Z) n += snprintf(out + n, (size_t)(32 - n), "Z");
-    return n;
+    char *p = out;
+    if (y < 0 || y > 9999) return snprintf(out, 32, "%d-%02d-%02d %02d:%02d:%02d", y, m, d, secs / 3600, secs / 60 % 60, secs % 60);
+    p = two(p, y / 100);
+    p = two(p, y % 100);
+    *p++ = '-';
+    p = two(p, m);
+    *p++ = '-';
+    p = two(p, d);
+    *p++ = style == TF_TS_ISO_Z ? 'T' : ' ';
+    p = two(p, secs / 3600);
+    *p++ = ':';
+    p = two(p, secs / 60 % 60);
+    *p++ = ':';
+    p = two(p, secs % 60);
+    if (style == TF_TS_MILLIS) {
+        int ms = frac / 1000;
+        *p++ = '.';
+        *p++ = (char)('0' + ms / 100);
+        p = two(p, ms % 100);
+    } else if (frac) {
+        *p++ = '.';
+        for (int k = 5, f = frac; k >= 0; k--, f /= 10) p[k] = (char)('0' + f % 10);
+        p += 6;
+    }
+    if (style == TF_TS_ISO_Z) *p++ = 'Z';
+    *p = '\0';
+    return (int)(p - out);
 }
 
 /* ---- command-line quantities ---- */
