@@ -5,9 +5,13 @@
 #include "tripflow/cli.h"
 
 extern const tf_cmd tf_cmd_help, tf_cmd_version;
+extern const tf_cmd tf_cmd_stream, tf_cmd_stream_status, tf_cmd_replay;
 
 const tf_cmd *const tf_commands[] = {
     &tf_cmd_help,
     &tf_cmd_version,
+    &tf_cmd_stream,
+    &tf_cmd_stream_status,
+    &tf_cmd_replay,
     NULL,
 };
