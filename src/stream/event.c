@@ -34,20 +34,20 @@ int tf_time_spec_parse(const char *s, tf_time_spec *out, tf_err *err)
     return TF_OK;
 }
 
-/* a decimal number of units (integer or with a fraction, no exponent
- * needed) to microseconds, truncating below a microsecond toward -inf */
+/* a decimal number of units to microseconds, truncating below a
+ * microsecond toward -inf: 1 done, 0 not a number, 2 out of range */
 static int number_to_us(const char *p, size_t n, int64_t per_unit, int64_t *out)
 {
     int64_t iv;
     if (tf_parse_i64(p, n, &iv)) {
-        if (iv > INT64_MAX / per_unit || iv < INT64_MIN / per_unit) return 0;
+        if (iv > INT64_MAX / per_unit || iv < INT64_MIN / per_unit) return 2;
         *out = iv * per_unit;
         return 1;
     }
     double d;
     if (!tf_parse_double(p, n, &d)) return 0;
     double us = d * (double)per_unit;
-    if (!(us > -9.2e18 && us < 9.2e18)) return 0;
+    if (!(us > -9.2e18 && us < 9.2e18)) return 2;
     int64_t r = (int64_t)us;
     if ((double)r > us) r--;
     *out = r;
@@ -80,8 +80,9 @@ static int time_value(const tf_jv *t, const tf_time_spec *ts, int64_t *t_us, tf_
     }
     int64_t per = ts->unit == TF_TU_US ? 1 : ts->unit == TF_TU_MS ? 1000 : TF_US_PER_SEC;
     if ((t->type == TF_JV_STRING && !t->escaped) || t->type == TF_JV_NUMBER) {
-        if (number_to_us(t->p, t->n, per, t_us)) {
-            if (*t_us < MIN_TIME_US || *t_us > MAX_TIME_US)
+        int ok = number_to_us(t->p, t->n, per, t_us);
+        if (ok) {
+            if (ok == 2 || *t_us < MIN_TIME_US || *t_us > MAX_TIME_US)
                 return tf_errf(err, TF_EFORMAT, "%s: %.*s is outside the years 1 to 9999", ts->field,
                                (int)(t->n > 40 ? 40 : t->n), t->p);
             return TF_OK;
