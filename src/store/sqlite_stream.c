@@ -415,7 +415,21 @@ int tf_stream_checkpoint(tf_store *s, const tf_stream_job *job, const tf_stream_
         sqlite3_finalize(st);
         st = NULL;
     }
-    res->watermark = tf_watermark(&job->win, minmax);
+    /* a running consumer that has committed no event yet may hold any event:
+     * nothing is final until it has */
+    int64_t unknown;
+    if (tf_sql_prepare(db,
+                       "SELECT count(*) FROM stream_consumers WHERE job_id = ?1 AND state = 'running' "
+                       "AND heartbeat_us >= ?2 AND max_event_us IS NULL",
+                       &st, err))
+        goto fail;
+    sqlite3_bind_int64(st, 1, job->job_id);
+    sqlite3_bind_int64(st, 2, c->now_us - c->consumer_timeout_us);
+    if (tf_sql_step_row(st, err) != 1) goto fail;
+    unknown = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    res->watermark = unknown ? TF_NO_TIME : tf_watermark(&job->win, minmax);
     int64_t nfb = tf_final_before(&job->win, res->watermark);
     if (c->flush && others == 0) {
         int64_t last;

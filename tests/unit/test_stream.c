@@ -204,22 +204,30 @@ TF_TEST(checkpoint_commits_finalizes_and_turns_late)
     CHECK_INT(tf_stream_job_open(s, &job, &err), TF_OK);
     tf_stream_position pos;
     CHECK_INT(tf_stream_consumer_start(s, &job, "a", tf_now_us(), &pos, &err), TF_OK);
-    CHECK_INT(tf_stream_consumer_start(s, &job, "b", tf_now_us(), &pos, &err), TF_OK);
     CHECK_INT(pos.max_event, TF_NO_TIME);
     tf_counts c, l;
     tf_counts_init(&c);
     tf_counts_init(&l);
-    /* consumer a: 2 events in window 0 and one at 130 s; b has seen nothing yet */
+    /* consumer a: 2 events in window 0 and one at 130 s */
     tf_counts_add(&c, 0, "u1", 2, 2);
     tf_counts_add(&c, 120 * TF_US_PER_SEC, "u1", 2, 1);
     tf_stream_ckpt k = {.consumer = "a", .counted = &c, .late = &l, .max_event = 130 * TF_US_PER_SEC, .events = 3,
                         .consumer_timeout_us = 60 * TF_US_PER_SEC, .now_us = tf_now_us()};
     tf_stream_ckpt_result r;
     CHECK_INT(tf_stream_checkpoint(s, &job, &k, &r, &err), TF_OK);
-    CHECK_INT(r.windows_final, 1); /* b has no events, so a alone sets the watermark */
+    CHECK_INT(r.windows_final, 1); /* a alone sets the watermark */
     CHECK_INT(r.final_before, 120 * TF_US_PER_SEC);
     CHECK_INT(q(s, "SELECT event_count FROM counts WHERE window_start = '1970-01-01 00:00:00' AND user_pseudo_id = 'u1'"),
               2);
+    /* b joins: while it has committed no event, nothing more becomes final */
+    CHECK_INT(tf_stream_consumer_start(s, &job, "b", tf_now_us(), &pos, &err), TF_OK);
+    tf_counts_clear(&c);
+    k.max_event = 300 * TF_US_PER_SEC;
+    k.events = 0;
+    k.now_us = tf_now_us();
+    CHECK_INT(tf_stream_checkpoint(s, &job, &k, &r, &err), TF_OK);
+    CHECK_INT(r.watermark, TF_NO_TIME);
+    CHECK_INT(r.final_before, 120 * TF_US_PER_SEC);
     /* b then delivers an event for the final window 0: late at commit, per window and key */
     tf_counts_clear(&c);
     tf_counts_add(&c, 0, "u2", 2, 1);
