@@ -53,7 +53,7 @@ void engine_discard(engine *e)
     e->dead.n = 0;
     tf_arena_reset(&e->dead_arena);
     e->ids.n = 0;
-    e->ev = e->late_n = e->bad = 0;
+    e->ev = e->late_n = e->bad = e->dups = 0;
     e->oldest_read_us = 0;
 }
 
@@ -84,7 +84,6 @@ static void note_read(engine *e, const char *id_text, const tf_sid *sid, int64_t
         e->ids.n += 16;
         snprintf(e->last_id, sizeof e->last_id, "%s", id_text);
     }
-    e->sum->messages++;
 }
 
 static void add_dead(engine *e, const char *id_text, const char *reason, const char *data, size_t n)
@@ -168,6 +167,8 @@ int engine_checkpoint(engine *e, int stopping, int flush, int64_t *committed_seq
     e->sum->events += e->ev - r.late_at_commit;
     e->sum->late += e->late_n + r.late_at_commit;
     e->sum->bad += e->bad;
+    e->sum->duplicates += e->dups;
+    e->sum->messages += e->ev + e->late_n + e->bad + e->dups;
     e->sum->windows_final += r.windows_final;
     e->sum->checkpoints++;
     if (r.late_at_commit)

@@ -21,6 +21,7 @@ typedef struct engine {
     tf_arena dead_arena;
     tf_buf key;
     int64_t ev, late_n, bad; /* since the last checkpoint */
+    int64_t dups;            /* messages found committed before, since the last checkpoint */
     int64_t lines;           /* stdin: lines consumed */
     char last_id[48];
     TF_VEC(unsigned char) ids; /* 16 bytes per applied message id */

@@ -207,7 +207,9 @@ static int flush_retry(sender *s, tf_err *err)
         redisFree(s->c);
         s->c = NULL;
         if (tf_sleep_us(100000)) return tf_errf(err, TF_ECANCELED, "interrupted");
-        if ((rc = sender_connect(s, err))) return rc;
+        rc = sender_connect(s, err);
+        if (rc == TF_ENET) continue; /* e.g. LOADING: the broker is reading its AOF */
+        if (rc) return rc;
     }
 }
 
