@@ -121,6 +121,7 @@ typedef struct tf_stream_opts {
 
 typedef struct tf_stream_summary {
     int64_t messages, events, late, bad, duplicates, windows_final, checkpoints;
+    int64_t first_us, last_us; /* first message read, last commit that held messages */
 } tf_stream_summary;
 
 /* redis://HOST[:PORT]/STREAM is well formed */

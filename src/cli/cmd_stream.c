@@ -59,6 +59,9 @@ static int run_stream(void *vconf, int argc, char **argv, tf_err *err)
                 "tripflow stream: %" PRId64 " messages: %" PRId64 " events counted, %" PRId64 " late, %" PRId64
                 " bad, %" PRId64 " already committed; %" PRId64 " windows final, %" PRId64 " commits\n",
                 s.messages, s.events, s.late, s.bad, s.duplicates, s.windows_final, s.checkpoints);
+    if (rc == TF_OK && !c->quiet && s.last_us > s.first_us)
+        fprintf(stderr, "tripflow stream: first message to last commit: %.3f s, %.0f messages/s\n",
+                (double)(s.last_us - s.first_us) / 1e6, (double)s.messages * 1e6 / (double)(s.last_us - s.first_us));
     return rc;
 }
 

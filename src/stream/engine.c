@@ -77,6 +77,7 @@ static void put_be64(unsigned char *p, uint64_t v)
 static void note_read(engine *e, const char *id_text, const tf_sid *sid, int64_t now_us)
 {
     if (!e->oldest_read_us) e->oldest_read_us = now_us;
+    if (!e->sum->first_us) e->sum->first_us = now_us;
     if (sid) {
         tf_vec_grow(&e->ids, e->ids.n + 16);
         put_be64(e->ids.v + e->ids.n, sid->ms);
@@ -169,6 +170,7 @@ int engine_checkpoint(engine *e, int stopping, int flush, int64_t *committed_seq
     e->sum->bad += e->bad;
     e->sum->duplicates += e->dups;
     e->sum->messages += e->ev + e->late_n + e->bad + e->dups;
+    if (e->ev + e->late_n + e->bad + e->dups) e->sum->last_us = tf_now_us();
     e->sum->windows_final += r.windows_final;
     e->sum->checkpoints++;
     if (r.late_at_commit)
