@@ -393,40 +393,23 @@ int tf_stream_checkpoint(tf_store *s, const tf_stream_job *job, const tf_stream_
         job_exec_text(db, "DELETE FROM stream_inflight WHERE job_id = ?1 AND seq <= ?2 AND consumer = ?3", job->job_id,
                       c->acked_upto, c->consumer, err))
         goto fail;
-    /* the group watermark: the slowest running consumer that is alive */
-    int64_t minmax, others;
-    {
-        char q[400];
-        snprintf(q, sizeof q,
-                 "SELECT min(max_event_us) FROM stream_consumers WHERE job_id = ?1 AND state = 'running' "
-                 "AND heartbeat_us >= %" PRId64,
-                 c->now_us - c->consumer_timeout_us);
-        if (job_int(db, q, job->job_id, TF_NO_TIME, &minmax, err)) goto fail;
-        if (tf_sql_prepare(db,
-                           "SELECT count(*) FROM stream_consumers WHERE job_id = ?1 AND state = 'running' "
-                           "AND heartbeat_us >= ?2 AND consumer <> ?3",
-                           &st, err))
-            goto fail;
-        sqlite3_bind_int64(st, 1, job->job_id);
-        sqlite3_bind_int64(st, 2, c->now_us - c->consumer_timeout_us);
-        sqlite3_bind_text(st, 3, c->consumer, -1, SQLITE_STATIC);
-        if (tf_sql_step_row(st, err) != 1) goto fail;
-        others = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        st = NULL;
-    }
-    /* a running consumer that has committed no event yet may hold any event:
-     * nothing is final until it has */
-    int64_t unknown;
+    /* the group watermark: the slowest running consumer that is alive; one
+     * that has committed no event yet may hold any event, so then nothing is
+     * final; `others` says whether anyone but this consumer still runs */
+    int64_t minmax = TF_NO_TIME, others, unknown;
     if (tf_sql_prepare(db,
-                       "SELECT count(*) FROM stream_consumers WHERE job_id = ?1 AND state = 'running' "
-                       "AND heartbeat_us >= ?2 AND max_event_us IS NULL",
+                       "SELECT min(max_event_us), count(*) FILTER (WHERE consumer <> ?3), "
+                       "count(*) FILTER (WHERE max_event_us IS NULL) FROM stream_consumers "
+                       "WHERE job_id = ?1 AND state = 'running' AND heartbeat_us >= ?2",
                        &st, err))
         goto fail;
     sqlite3_bind_int64(st, 1, job->job_id);
     sqlite3_bind_int64(st, 2, c->now_us - c->consumer_timeout_us);
+    sqlite3_bind_text(st, 3, c->consumer, -1, SQLITE_STATIC);
     if (tf_sql_step_row(st, err) != 1) goto fail;
-    unknown = sqlite3_column_int64(st, 0);
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL) minmax = sqlite3_column_int64(st, 0);
+    others = sqlite3_column_int64(st, 1);
+    unknown = sqlite3_column_int64(st, 2);
     sqlite3_finalize(st);
     st = NULL;
     res->watermark = unknown ? TF_NO_TIME : tf_watermark(&job->win, minmax);
