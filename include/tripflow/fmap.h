@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 typedef struct tf_fmap {
-    unsigned char *slots; /* cap slots of stride bytes: uint64 hash (0 = empty), entry */
+    unsigned char *slots; /* cap slots of stride bytes: uint64 hash (0 = empty), pad, entry */
     size_t cap, n, esize, ksize, stride;
 } tf_fmap;
 

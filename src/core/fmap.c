@@ -21,8 +21,11 @@ static inline int key_eq(const unsigned char *a, const void *b, size_t k)
     return 1;
 }
 
+/* a slot: the hash, padding to 16 bytes, then the entry (16-byte aligned, so
+ * entries may hold __int128) */
+#define HDR 16
 static inline uint64_t *slot_hash(const tf_fmap *m, size_t j) { return (uint64_t *)(m->slots + j * m->stride); }
-static inline unsigned char *slot_entry(const tf_fmap *m, size_t j) { return m->slots + j * m->stride + 8; }
+static inline unsigned char *slot_entry(const tf_fmap *m, size_t j) { return m->slots + j * m->stride + HDR; }
 
 static void init_cap(tf_fmap *m, size_t esize, size_t ksize, size_t cap)
 {
@@ -30,7 +33,7 @@ static void init_cap(tf_fmap *m, size_t esize, size_t ksize, size_t cap)
     m->n = 0;
     m->esize = esize;
     m->ksize = ksize;
-    m->stride = 8 + ((esize + 7) & ~(size_t)7);
+    m->stride = HDR + ((esize + 15) & ~(size_t)15);
     m->slots = tf_xcalloc(cap, m->stride);
 }
 

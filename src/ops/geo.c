@@ -7,7 +7,8 @@
 
 #include "tripflow/num.h"
 
-static inline int is_sp(char c) { return c == ' ' || c == '\t'; }
+/* WKT whitespace: a quoted CSV field may even break a point across lines */
+static inline int is_sp(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 static size_t token_len(const char *s, size_t n)
 {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tripflow/jsonw.h"
 #include "tripflow/mem.h"
 #include "tripflow/runs.h"
 #include "tripflow/timeutil.h"
@@ -38,10 +39,11 @@ void tf_events_emit(tf_events *bus, const char *type, json_t *data)
         json_object_update(ev.obj, data);
         json_decref(data);
     }
-    char *text = json_dumps(ev.obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
-    ev.text = text ? text : "{}";
+    tf_buf text = {0};
+    tf_jsonw_value(&text, ev.obj, 0);
+    ev.text = tf_buf_cstr(&text);
     for (size_t i = 0; i < bus->sinks.n; i++) bus->sinks.v[i].emit(bus->sinks.v[i].ud, &ev);
-    free(text);
+    tf_buf_free(&text);
     json_decref(ev.obj);
 }
 

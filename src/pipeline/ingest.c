@@ -264,9 +264,10 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     if ((rc = tf_trips_get_grid(s, &stored, &grid_found, err))) goto failed_early;
     if (grid_found) {
         if (o->grid_given && (stored.precision != o->grid.precision || stored.bucket_us != o->grid.bucket_us)) {
-            rc = tf_errf(err, TF_EINVAL,
-                         "this database groups trips on geohash precision %d and %llds time buckets (set by its "
-                         "first run); --cell-precision %d / --time-bucket %llds would mix grids",
+            rc = tf_errf(err, TF_ESTATE,
+                         "this database groups similar trips on geohash precision %d and %lld s time buckets (fixed "
+                         "by its first run), not precision %d and %lld s; leave out --cell-precision and "
+                         "--time-bucket, or use another database",
                          stored.precision, (long long)(stored.bucket_us / TF_US_PER_SEC), o->grid.precision,
                          (long long)(o->grid.bucket_us / TF_US_PER_SEC));
             goto failed_early;

@@ -361,11 +361,23 @@ int ingest_parse(ingest_ctx *ctx)
     for (int t = 1; t < nt; t++) pthread_join(tids[t], NULL);
 
     int rc = TF_OK;
+    ctx->chunks[0].first_line = ctx->body_line;
     if (atomic_load(&ctx->abort)) {
+        /* the run fails; keep the rejects of the chunks that were parsed in
+         * full from a verified start, so every reported line is right */
         rc = TF_ECANCELED;
+        int ok = 1;
+        for (int i = 0; i < ctx->nchunks; i++) {
+            chunk *c = &ctx->chunks[i];
+            if (i > 0) {
+                chunk *prev = &ctx->chunks[i - 1];
+                c->first_line = prev->first_line + prev->lines;
+                ok = ok && prev->stop == c->begin && prev->stop >= prev->limit;
+            }
+            if (!ok) c->rejects.n = 0;
+        }
     } else {
         /* borders: chunk i must start where chunk i-1 stopped */
-        ctx->chunks[0].first_line = ctx->body_line;
         for (int i = 1; i < ctx->nchunks; i++) {
             chunk *prev = &ctx->chunks[i - 1], *c = &ctx->chunks[i];
             if (prev->stop > c->begin) {
@@ -379,11 +391,11 @@ int ingest_parse(ingest_ctx *ctx)
             }
             c->first_line = prev->first_line + prev->lines;
         }
-        for (int i = 0; i < ctx->nchunks; i++)
-            for (size_t k = 0; k < ctx->chunks[i].rejects.n; k++)
-                ctx->chunks[i].rejects.v[k].line += ctx->chunks[i].first_line;
         if (atomic_load(&ctx->abort)) rc = TF_ECANCELED;
     }
+    for (int i = 0; i < ctx->nchunks; i++)
+        for (size_t k = 0; k < ctx->chunks[i].rejects.n; k++)
+            ctx->chunks[i].rejects.v[k].line += ctx->chunks[i].first_line;
     for (int t = 0; t < nt; t++) worker_free(&ws[t]);
     free(ws);
     free(tids);
