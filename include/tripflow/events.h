@@ -25,6 +25,7 @@ typedef struct tf_event_sink {
     void (*emit)(void *ud, const tf_event *ev);
     void (*close)(void *ud); /* flush, stop threads, free ud */
     void *ud;
+    int durable; /* the store: written in the run's transaction when it is open */
 } tf_event_sink;
 
 typedef struct tf_events tf_events;
@@ -36,6 +37,14 @@ void tf_events_set_run(tf_events *bus, int64_t run_id);
 /* Emit an event; data (may be NULL) is an object whose fields are added; the
  * reference is stolen. */
 void tf_events_emit(tf_events *bus, const char *type, json_t *data);
+/* An event in two steps, for the event that ends a run: make it, send it to
+ * the durable sinks inside the run's transaction, commit, then send it to
+ * the live sinks — so nobody hears "finished" for a run that did not commit,
+ * and the stored history has it whenever the status says the run ended. */
+enum { TF_SINKS_DURABLE = 1, TF_SINKS_LIVE = 2 };
+tf_event *tf_events_make(tf_events *bus, const char *type, json_t *data);
+void tf_events_send(tf_events *bus, const tf_event *ev, int which);
+void tf_event_free(tf_event *ev);
 /* Closes every sink (webhook deliveries are flushed, bounded in time). */
 void tf_events_free(tf_events *bus);
 

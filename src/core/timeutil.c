@@ -127,14 +127,7 @@ static inline int dig2(const char *p, int *v)
     return 1;
 }
 
-static int show(const char *s, size_t n, char *buf, size_t cap)
-{
-    size_t k = n < cap - 4 ? n : cap - 4;
-    memcpy(buf, s, k);
-    if (k < n) memcpy(buf + k, "...", 4);
-    else buf[k] = '\0';
-    return 0;
-}
+static void show(const char *s, size_t n, char *buf, size_t cap) { tf_snippet(s, n, 40, buf, cap); }
 
 int tf_parse_date(const char *s, size_t n, int64_t *out_days, tf_err *err)
 {

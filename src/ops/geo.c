@@ -33,7 +33,8 @@ int tf_parse_wkt_point(const char *s, size_t n, double *lon, double *lat, tf_err
     if (k == 0 || (a + k < n && !is_sp(s[a + k]) && s[a + k] != ')')) {
         size_t alen = token_len(s + a, n - a);
         if (alen == 0) goto syntax;
-        return tf_errf(err, TF_EFORMAT, "longitude '%.*s' is not a number", (int)(alen > 40 ? 40 : alen), s + a);
+        char t[64];
+        return tf_errf(err, TF_EFORMAT, "longitude '%s' is not a number", tf_snippet(s + a, alen, 40, t, sizeof t));
     }
     size_t alen = k;
     i += k;
@@ -44,7 +45,8 @@ int tf_parse_wkt_point(const char *s, size_t n, double *lon, double *lat, tf_err
     if (k == 0 || (b + k < n && !is_sp(s[b + k]) && s[b + k] != ')')) {
         size_t blen = token_len(s + b, n - b);
         if (blen == 0) goto syntax;
-        return tf_errf(err, TF_EFORMAT, "latitude '%.*s' is not a number", (int)(blen > 40 ? 40 : blen), s + b);
+        char t[64];
+        return tf_errf(err, TF_EFORMAT, "latitude '%s' is not a number", tf_snippet(s + b, blen, 40, t, sizeof t));
     }
     size_t blen = k;
     i += k;
@@ -61,8 +63,8 @@ int tf_parse_wkt_point(const char *s, size_t n, double *lon, double *lat, tf_err
     *lat = y == 0 ? 0.0 : y;
     return TF_OK;
 syntax:;
-    size_t shown = n > 60 ? 60 : n;
-    return tf_errf(err, TF_EFORMAT, "expected 'POINT (lon lat)', got '%.*s%s'", (int)shown, s, n > 60 ? "..." : "");
+    char t[128];
+    return tf_errf(err, TF_EFORMAT, "expected 'POINT (lon lat)', got '%s'", tf_snippet(s, n, 60, t, sizeof t));
 }
 
 /* Geohash cells are the standard bisection (bit 1 when the coordinate is >=

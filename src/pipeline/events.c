@@ -25,26 +25,51 @@ void tf_events_set_run(tf_events *bus, int64_t run_id)
     bus->seq = 0;
 }
 
-void tf_events_emit(tf_events *bus, const char *type, json_t *data)
+tf_event *tf_events_make(tf_events *bus, const char *type, json_t *data)
 {
-    tf_event ev = {.type = type, .run_id = bus->run_id, .seq = ++bus->seq, .at_us = tf_now_us()};
+    tf_event *ev = tf_xcalloc(1, sizeof *ev);
+    ev->type = type;
+    ev->run_id = bus->run_id;
+    ev->seq = ++bus->seq;
+    ev->at_us = tf_now_us();
     char at[32];
-    tf_format_timestamp(ev.at_us, TF_TS_ISO_Z, at);
-    ev.obj = json_object();
-    json_object_set_new(ev.obj, "run", json_integer(ev.run_id));
-    json_object_set_new(ev.obj, "seq", json_integer(ev.seq));
-    json_object_set_new(ev.obj, "at", json_string(at));
-    json_object_set_new(ev.obj, "type", json_string(type));
+    tf_format_timestamp(ev->at_us, TF_TS_ISO_Z, at);
+    ev->obj = json_object();
+    json_object_set_new(ev->obj, "run", json_integer(ev->run_id));
+    json_object_set_new(ev->obj, "seq", json_integer(ev->seq));
+    json_object_set_new(ev->obj, "at", json_string(at));
+    json_object_set_new(ev->obj, "type", json_string(type));
     if (data) {
-        json_object_update(ev.obj, data);
+        json_object_update(ev->obj, data);
         json_decref(data);
     }
     tf_buf text = {0};
-    tf_jsonw_value(&text, ev.obj, 0);
-    ev.text = tf_buf_cstr(&text);
-    for (size_t i = 0; i < bus->sinks.n; i++) bus->sinks.v[i].emit(bus->sinks.v[i].ud, &ev);
-    tf_buf_free(&text);
-    json_decref(ev.obj);
+    tf_jsonw_value(&text, ev->obj, 0);
+    ev->text = tf_buf_cstr(&text);
+    return ev;
+}
+
+void tf_events_send(tf_events *bus, const tf_event *ev, int which)
+{
+    for (size_t i = 0; i < bus->sinks.n; i++) {
+        int kind = bus->sinks.v[i].durable ? TF_SINKS_DURABLE : TF_SINKS_LIVE;
+        if (which & kind) bus->sinks.v[i].emit(bus->sinks.v[i].ud, ev);
+    }
+}
+
+void tf_event_free(tf_event *ev)
+{
+    if (!ev) return;
+    json_decref(ev->obj);
+    free((char *)ev->text);
+    free(ev);
+}
+
+void tf_events_emit(tf_events *bus, const char *type, json_t *data)
+{
+    tf_event *ev = tf_events_make(bus, type, data);
+    tf_events_send(bus, ev, TF_SINKS_DURABLE | TF_SINKS_LIVE);
+    tf_event_free(ev);
 }
 
 void tf_events_free(tf_events *bus)
@@ -65,7 +90,7 @@ static void jsonl_emit(void *ud, const tf_event *ev)
     fflush(out);
 }
 
-tf_event_sink tf_sink_jsonl(FILE *out) { return (tf_event_sink){jsonl_emit, NULL, out}; }
+tf_event_sink tf_sink_jsonl(FILE *out) { return (tf_event_sink){jsonl_emit, NULL, out, 0}; }
 
 /* ---- the store: events kept with the run ---- */
 typedef struct {
@@ -92,5 +117,5 @@ tf_event_sink tf_sink_store(tf_store *s)
 {
     store_sink *ss = tf_xcalloc(1, sizeof *ss);
     ss->store = s;
-    return (tf_event_sink){store_emit, store_close, ss};
+    return (tf_event_sink){store_emit, store_close, ss, 1};
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -153,8 +154,46 @@ static const char *spelling(ingest_ctx *ctx, int kind, uint32_t id, size_t *len)
     return ctx->names[kind].names.v[id].name;
 }
 
-static int commit_run(tf_store *s, ingest_ctx *ctx, int64_t run_id, const tf_grid *grid, int grid_found,
-                      const tf_tripagg *agg, const tf_run_counts *counts, const char *reject_file, tf_err *err)
+typedef struct {
+    const char *name;
+    size_t len;
+    uint32_t id;
+} dim_ref;
+
+static int dim_cmp(const void *a, const void *b)
+{
+    const dim_ref *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = strncasecmp(x->name, y->name, n);
+    if (c) return c;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return strncmp(x->name, y->name, n);
+}
+
+/* New names get ids in name order, so a database's ids do not depend on
+ * which thread met a name first. */
+static int add_dims(tf_store *s, ingest_ctx *ctx, int kind, const char *used, size_t n, int64_t run_id, int64_t *ids,
+                    tf_err *err)
+{
+    dim_ref *refs = tf_xmalloc((n + 1) * sizeof *refs);
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        if (used[k]) {
+            refs[m].id = (uint32_t)k;
+            refs[m].name = spelling(ctx, kind, (uint32_t)k, &refs[m].len);
+            m++;
+        }
+    qsort(refs, m, sizeof *refs, dim_cmp);
+    int rc = TF_OK;
+    for (size_t k = 0; k < m && !rc; k++)
+        rc = tf_trips_dim(s, kind, refs[k].name, refs[k].len, run_id, &ids[refs[k].id], NULL, err);
+    free(refs);
+    return rc;
+}
+
+static int commit_run(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx *ctx, int64_t run_id,
+                      const tf_grid *grid, int grid_found, const tf_tripagg *agg, const tf_run_counts *counts,
+                      const char *reject_file, tf_err *err)
 {
     size_t nr = ctx->names[TF_DIM_REGION].names.n, nd = ctx->names[TF_DIM_DATASOURCE].names.n;
     int64_t *rid = tf_xcalloc(nr + 1, sizeof *rid), *did = tf_xcalloc(nd + 1, sizeof *did);
@@ -168,21 +207,12 @@ static int commit_run(tf_store *s, ingest_ctx *ctx, int64_t run_id, const tf_gri
     int rc = tf_store_begin(s, err);
     if (rc) goto out;
     if (!grid_found && (rc = tf_trips_set_grid(s, grid, err))) goto fail;
-    for (size_t k = 0; k < nr; k++) {
-        if (!used_r[k]) continue;
-        size_t len;
-        const char *nm = spelling(ctx, TF_DIM_REGION, (uint32_t)k, &len);
-        if ((rc = tf_trips_dim(s, TF_DIM_REGION, nm, len, run_id, &rid[k], NULL, err))) goto fail;
-    }
-    for (size_t k = 0; k < nd; k++) {
-        if (!used_d[k]) continue;
-        size_t len;
-        const char *nm = spelling(ctx, TF_DIM_DATASOURCE, (uint32_t)k, &len);
-        if ((rc = tf_trips_dim(s, TF_DIM_DATASOURCE, nm, len, run_id, &did[k], NULL, err))) goto fail;
-    }
+    if ((rc = add_dims(s, ctx, TF_DIM_REGION, used_r, nr, run_id, rid, err))) goto fail;
+    if ((rc = add_dims(s, ctx, TF_DIM_DATASOURCE, used_d, nd, run_id, did, err))) goto fail;
     if ((rc = tf_trips_add_facts(s, agg, rid, did, err))) goto fail;
     if ((rc = tf_trips_add_groups(s, agg, rid, err))) goto fail;
     if ((rc = tf_runs_finish(s, run_id, "loaded", counts, reject_file, NULL, 0, err))) goto fail;
+    tf_events_send(bus, done, TF_SINKS_DURABLE);
     if (tf_sig_interrupted()) {
         rc = tf_errf(err, TF_ECANCELED, "interrupted");
         goto fail;
@@ -199,17 +229,34 @@ out:
     return rc;
 }
 
+/* A run's final status and its last event commit together (see
+ * tf_events_make), then the live sinks hear of it. */
+static int end_run(tf_store *s, tf_events *bus, int64_t run_id, const char *status, const tf_run_counts *c,
+                   const char *reject_file, const char *error, int64_t same_as, tf_event *ev, tf_err *err)
+{
+    int rc = tf_store_begin(s, err);
+    if (!rc) rc = tf_runs_finish(s, run_id, status, c, reject_file, error, same_as, err);
+    if (!rc) {
+        tf_events_send(bus, ev, TF_SINKS_DURABLE);
+        rc = tf_store_commit(s, err);
+    } else {
+        tf_store_rollback(s);
+    }
+    tf_events_send(bus, ev, TF_SINKS_LIVE);
+    tf_event_free(ev);
+    return rc;
+}
+
 static int fail_run(tf_store *s, tf_events *bus, int64_t run_id, const char *source, const tf_run_counts *c,
                     const char *reject_file, tf_err *err)
 {
     tf_err e2 = {0};
     if (tf_store_in_tx(s)) tf_store_rollback(s);
-    if (tf_runs_finish(s, run_id, "failed", c, reject_file, err->msg, 0, &e2))
-        fprintf(stderr, "tripflow: warning: could not record the failed run %lld: %s\n", (long long)run_id, e2.msg);
     json_t *j = counts_json(source, c);
     json_object_set_new(j, "error", json_string(err->msg));
     if (reject_file) json_object_set_new(j, "reject_file", json_string(reject_file));
-    tf_events_emit(bus, "failed", j);
+    if (end_run(s, bus, run_id, "failed", c, reject_file, err->msg, 0, tf_events_make(bus, "failed", j), &e2))
+        fprintf(stderr, "tripflow: warning: could not record the failed run %lld: %s\n", (long long)run_id, e2.msg);
     return err->code;
 }
 
@@ -247,9 +294,10 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     res->run_id = run_id;
     tf_events_set_run(bus, run_id);
     if (same) {
-        tf_events_emit(bus, "already_loaded", json_pack("{s:s, s:s, s:I}", "source", source, "content_hash", hash,
-                                                        "same_as_run", (json_int_t)same));
-        rc = tf_runs_finish(s, run_id, "already_loaded", &counts, NULL, NULL, same, err);
+        tf_event *ev = tf_events_make(bus, "already_loaded", json_pack("{s:s, s:s, s:I}", "source", source,
+                                                                      "content_hash", hash, "same_as_run",
+                                                                      (json_int_t)same));
+        rc = end_run(s, bus, run_id, "already_loaded", &counts, NULL, NULL, same, ev, err);
         snprintf(res->status, sizeof res->status, "already_loaded");
         res->same_as = same;
         goto done;
@@ -362,16 +410,10 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     counts.duplicate = dups;
 
     stage(bus, source, "committing", t0);
-    if ((rc = commit_run(s, &ctx, run_id, &grid, grid_found, &agg, &counts, reject_file, err))) {
-        tf_err_prefix(err, "%s: ", source);
-        goto failed;
-    }
-    res->seconds = tf_mono_s() - t0;
-    snprintf(res->status, sizeof res->status, "loaded");
     json_t *fj = counts_json(source, &counts);
     json_object_set_new(fj, "status", json_string("loaded"));
     json_object_set_new(fj, "bytes", json_integer((json_int_t)size));
-    json_object_set_new(fj, "seconds", json_real(res->seconds));
+    json_object_set_new(fj, "seconds", json_real(tf_mono_s() - t0));
     {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -379,7 +421,16 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
                                                    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6));
     }
     if (reject_file) json_object_set_new(fj, "reject_file", json_string(reject_file));
-    tf_events_emit(bus, "finished", fj);
+    tf_event *done = tf_events_make(bus, "finished", fj);
+    rc = commit_run(s, bus, done, &ctx, run_id, &grid, grid_found, &agg, &counts, reject_file, err);
+    if (rc == TF_OK) tf_events_send(bus, done, TF_SINKS_LIVE);
+    tf_event_free(done);
+    if (rc) {
+        tf_err_prefix(err, "%s: ", source);
+        goto failed;
+    }
+    res->seconds = tf_mono_s() - t0;
+    snprintf(res->status, sizeof res->status, "loaded");
     goto cleanup;
 
 failed:

@@ -73,5 +73,5 @@ tf_event_sink tf_sink_tty(FILE *tty)
 {
     tty_sink *t = tf_xcalloc(1, sizeof *t);
     t->tty = tty;
-    return (tf_event_sink){tty_emit, tty_close, t};
+    return (tf_event_sink){tty_emit, tty_close, t, 0};
 }

@@ -156,5 +156,5 @@ tf_event_sink tf_sink_webhook(const char *url)
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     pthread_create(&w->thread, NULL, worker, w);
-    return (tf_event_sink){wh_emit, wh_close, w};
+    return (tf_event_sink){wh_emit, wh_close, w, 0};
 }

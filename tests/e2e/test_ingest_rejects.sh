@@ -51,8 +51,7 @@ printf '17,region,region is not valid UTF-8,"Ham\xffburg,POINT (10.07 53.62),POI
 cat >>want.csv <<'CSV'
 18,origin_coord,unexpected text after a closing quote at column 30,"Hamburg,""POINT (10.07 53.62)""x,POINT (9.78 53.46),2018-05-15 09:13:36,funny_car"
 19,region,quote inside an unquoted field at column 4,"Ham""burg,POINT (10.07 53.62),POINT (9.78 53.46),2018-05-15 09:13:36,funny_car"
-24,datetime,"expected YYYY-MM-DD HH:MM:SS, got '2018-05-21
-10:00:00'","Turin,POINT (7.5 45.0),POINT (7.6 45.1),""2018-05-21"
+24,datetime,"expected YYYY-MM-DD HH:MM:SS, got '2018-05-21\n10:00:00'","Turin,POINT (7.5 45.0),POINT (7.6 45.1),""2018-05-21"
 25,region,quote inside an unquoted field at column 9,"10:00:00"",baba_car"
 26,datetime,bad UTC offset '+25:00' (expected +HH:MM),"Hamburg,POINT (10.07 53.62),POINT (9.78 53.46),2018-05-15 09:13:36+25:00,funny_car"
 28,region,unterminated quoted field at column 1,"""Hamburg,POINT (10.07 53.62),POINT (9.78 53.46),2018-05-15 09:14:00,funny_car"
