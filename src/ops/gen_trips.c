@@ -195,6 +195,7 @@ static char *good_row(const gen *g, int64_t i, char *p)
         if (u < acc) break;
     }
     int ho = pick(g->hot_cdf[c], NHOT, unif(&s)), hd = pick(g->hot_cdf[c], NHOT, unif(&s));
+    if (hd == ho) hd = (hd + 1 + (int)(splitmix(&s) % (NHOT - 1))) % NHOT; /* trips go somewhere else */
     double olon = g->hot_lon[c][ho] + gauss(&s) * g->hot_sigma[c][ho] * 1.5;
     double olat = g->hot_lat[c][ho] + gauss(&s) * g->hot_sigma[c][ho];
     double dlon = g->hot_lon[c][hd] + gauss(&s) * g->hot_sigma[c][hd] * 1.5;
