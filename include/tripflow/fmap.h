@@ -18,6 +18,12 @@ void tf_fmap_free(tf_fmap *m);
 /* The entry for key, added zeroed (with the key copied) when absent. */
 void *tf_fmap_upsert(tf_fmap *m, const void *key, uint64_t hash, int *added);
 void *tf_fmap_find(const tf_fmap *m, const void *key, uint64_t hash);
+/* Start loading the slot a key with this hash probes first (for callers
+ * that work in batches: prefetch a batch, then upsert it). */
+static inline void tf_fmap_prefetch(const tf_fmap *m, uint64_t hash)
+{
+    __builtin_prefetch(m->slots + ((hash | (UINT64_C(1) << 63)) & (m->cap - 1)) * m->stride, 1);
+}
 /* Make room for n entries without further growth. */
 void tf_fmap_reserve(tf_fmap *m, size_t n);
 /* Iterate: for (size_t i = 0; (e = tf_fmap_next(m, &i));) */

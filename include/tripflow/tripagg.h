@@ -47,6 +47,10 @@ void tf_tripagg_free(tf_tripagg *a);
 /* Add the parts of trip t whose keys fall to shard k (all of it when
  * nshards is 1).  Only the owner of shard k may call this for k. */
 void tf_tripagg_add(tf_tripagg *a, int k, const tf_trip *t);
+/* The same for n trips at once, skipping those flagged TF_TRIP_DUP; keys are
+ * computed and their table slots prefetched a batch ahead, so the cache
+ * misses of a batch overlap. */
+void tf_tripagg_add_many(tf_tripagg *a, int k, const tf_trip *t, int64_t n);
 /* Iterate over every fact / group of every shard. */
 const tf_fact *tf_tripagg_next_fact(const tf_tripagg *a, size_t *pos);
 const tf_group *tf_tripagg_next_group(const tf_tripagg *a, size_t *pos);

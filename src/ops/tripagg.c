@@ -49,37 +49,85 @@ static inline int shard_of(uint64_t h, int n) { return (int)((h >> 32) % (uint64
 
 static inline tf_i128 fixed(double deg) { return (tf_i128)(int64_t)(deg * 0x1p52); }
 
-void tf_tripagg_add(tf_tripagg *a, int k, const tf_trip *t)
-{
+/* Shards are chosen from cheap parts of the keys, so a thread skips the rows
+ * it does not own without computing their cells: facts by hour, groups by
+ * region and time-of-day bucket. */
+typedef struct pending {
+    const tf_trip *t;
+    int fact, group; /* owned parts */
     tf_fact fk;
-    memset(&fk, 0, sizeof fk);
-    fk.region = t->region;
-    fk.datasource = t->datasource & ~TF_TRIP_DUP;
-    fk.hour = tf_floordiv(t->ts, TF_US_PER_HOUR) * TF_US_PER_HOUR;
-    uint64_t fh = mix(((uint64_t)fk.region << 32) | fk.datasource, (uint64_t)fk.hour);
-    if (shard_of(fh, a->nshards) == k) {
-        tf_fact *f = tf_fmap_upsert(&a->facts[k], &fk, fh, NULL);
+    tf_group gk;
+    uint64_t fh, gh;
+} pending;
+
+static inline int prepare(const tf_tripagg *a, int k, const tf_trip *t, pending *p)
+{
+    int64_t hour = tf_floordiv(t->ts, TF_US_PER_HOUR);
+    uint32_t region = t->region, ds = t->datasource & ~TF_TRIP_DUP;
+    int64_t tod = t->ts - tf_floordiv(t->ts, TF_US_PER_DAY) * TF_US_PER_DAY;
+    uint32_t bucket = (uint32_t)(tod / a->grid.bucket_us);
+    p->t = t;
+    p->fact = shard_of(mix((uint64_t)hour, region), a->nshards) == k;
+    p->group = shard_of(mix(bucket, region), a->nshards) == k;
+    if (p->fact) {
+        memset(&p->fk, 0, sizeof p->fk);
+        p->fk.region = region;
+        p->fk.datasource = ds;
+        p->fk.hour = hour * TF_US_PER_HOUR;
+        p->fh = mix(((uint64_t)region << 32) | ds, (uint64_t)hour);
+        tf_fmap_prefetch(&a->facts[k], p->fh);
+    }
+    if (p->group) {
+        memset(&p->gk, 0, sizeof p->gk);
+        p->gk.region = region;
+        p->gk.bucket = bucket;
+        p->gk.ocell = tf_geohash_bits(t->olat, t->olon, a->grid.precision);
+        p->gk.dcell = tf_geohash_bits(t->dlat, t->dlon, a->grid.precision);
+        p->gh = mix(p->gk.ocell ^ ((uint64_t)region << 40), p->gk.dcell ^ ((uint64_t)bucket << 48));
+        tf_fmap_prefetch(&a->groups[k], p->gh);
+    }
+    return p->fact || p->group;
+}
+
+static inline void apply(tf_tripagg *a, int k, const pending *p)
+{
+    const tf_trip *t = p->t;
+    if (p->fact) {
+        tf_fact *f = tf_fmap_upsert(&a->facts[k], &p->fk, p->fh, NULL);
         if (f->count == 0 || t->ts > f->latest) f->latest = t->ts;
         f->count++;
     }
+    if (p->group) {
+        tf_group *g = tf_fmap_upsert(&a->groups[k], &p->gk, p->gh, NULL);
+        if (g->count == 0 || t->ts < g->first) g->first = t->ts;
+        if (g->count == 0 || t->ts > g->last) g->last = t->ts;
+        g->count++;
+        g->sum[0] += fixed(t->olon);
+        g->sum[1] += fixed(t->olat);
+        g->sum[2] += fixed(t->dlon);
+        g->sum[3] += fixed(t->dlat);
+    }
+}
 
-    tf_group gk;
-    memset(&gk, 0, sizeof gk);
-    gk.region = t->region;
-    int64_t tod = t->ts - tf_floordiv(t->ts, TF_US_PER_DAY) * TF_US_PER_DAY;
-    gk.bucket = (uint32_t)(tod / a->grid.bucket_us);
-    gk.ocell = tf_geohash_bits(t->olat, t->olon, a->grid.precision);
-    gk.dcell = tf_geohash_bits(t->dlat, t->dlon, a->grid.precision);
-    uint64_t gh = mix(gk.ocell ^ ((uint64_t)gk.region << 40), gk.dcell ^ ((uint64_t)gk.bucket << 48));
-    if (shard_of(gh, a->nshards) != k) return;
-    tf_group *g = tf_fmap_upsert(&a->groups[k], &gk, gh, NULL);
-    if (g->count == 0 || t->ts < g->first) g->first = t->ts;
-    if (g->count == 0 || t->ts > g->last) g->last = t->ts;
-    g->count++;
-    g->sum[0] += fixed(t->olon);
-    g->sum[1] += fixed(t->olat);
-    g->sum[2] += fixed(t->dlon);
-    g->sum[3] += fixed(t->dlat);
+void tf_tripagg_add(tf_tripagg *a, int k, const tf_trip *t)
+{
+    pending p;
+    if (prepare(a, k, t, &p)) apply(a, k, &p);
+}
+
+void tf_tripagg_add_many(tf_tripagg *a, int k, const tf_trip *t, int64_t n)
+{
+    enum { BATCH = 16 };
+    pending p[BATCH];
+    int np = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (t[i].datasource & TF_TRIP_DUP) continue;
+        if (prepare(a, k, &t[i], &p[np]) && ++np == BATCH) {
+            for (int j = 0; j < np; j++) apply(a, k, &p[j]);
+            np = 0;
+        }
+    }
+    for (int j = 0; j < np; j++) apply(a, k, &p[j]);
 }
 
 /* pos counts through the shards: shard index in the top 8 bits */

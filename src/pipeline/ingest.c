@@ -402,7 +402,13 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     stage(bus, source, "deduplicating", t0);
     int64_t unique = 0, dups = 0;
     ingest_scatter(&ctx, &un);
-    if ((rc = ingest_dedupe_aggregate(&ctx, &un, &agg, &unique, &dups))) {
+    if (ingest_dedupe(&ctx, &un, &unique, &dups) == TF_OK) {
+        stage(bus, source, "aggregating", t0);
+        rc = ingest_aggregate(&un, &agg);
+    } else {
+        rc = TF_ECANCELED;
+    }
+    if (rc) {
         rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
         goto failed;
     }

@@ -86,7 +86,7 @@ void ingest_scatter(ingest_ctx *ctx, units *u)
             if ((size_t)k < ch->unit_rows.n) u->n[k] += ch->unit_rows.v[k];
         }
     }
-    for (int k = 0; k < nunits; k++) u->rows[k] = u->n[k] ? tf_xmalloc((size_t)u->n[k] * sizeof(tf_trip)) : NULL;
+    for (int k = 0; k < nunits; k++) u->rows[k] = u->n[k] ? tf_xmalloc_big((size_t)u->n[k] * sizeof(tf_trip)) : NULL;
     int nt = ctx->threads < ctx->nchunks ? ctx->threads : ctx->nchunks;
     if (nt < 1) nt = 1;
     run_shared(nt, scatter_thread, &sc);
@@ -116,7 +116,7 @@ static void keyset_reset(keyset *ks, int64_t n)
     while ((int64_t)cap < n * 2) cap *= 2;
     if (cap > ks->cap) {
         free(ks->slots);
-        ks->slots = tf_xmalloc(cap * sizeof *ks->slots);
+        ks->slots = tf_xmalloc_big(cap * sizeof *ks->slots);
         ks->cap = cap;
     }
     memset(ks->slots, 0, cap * sizeof *ks->slots);
@@ -193,30 +193,35 @@ static void *aggregate_thread(void *ud)
     dd_shared *d = ud;
     int k = atomic_fetch_add(&d->shard, 1);
     int nunits = d->u->nparts * KEY_BUCKETS;
-    for (int unit = 0; unit < nunits && !tf_sig_interrupted(); unit++) {
-        const tf_trip *rows = d->u->rows[unit];
-        for (int64_t i = 0; i < d->u->n[unit]; i++)
-            if (!(rows[i].datasource & TF_TRIP_DUP)) tf_tripagg_add(d->agg, k, &rows[i]);
-    }
+    for (int unit = 0; unit < nunits && !tf_sig_interrupted(); unit++)
+        tf_tripagg_add_many(d->agg, k, d->u->rows[unit], d->u->n[unit]);
     return NULL;
 }
 
-int ingest_dedupe_aggregate(ingest_ctx *ctx, units *u, tf_tripagg *agg, int64_t *unique, int64_t *duplicates)
+int ingest_dedupe(ingest_ctx *ctx, units *u, int64_t *unique, int64_t *duplicates)
 {
     dd_shared d;
     memset(&d, 0, sizeof d);
     d.u = u;
-    d.agg = agg;
     int nt = ctx->threads > 0 ? ctx->threads : 1;
     dd_worker *ws = tf_xcalloc((size_t)nt, sizeof *ws);
     for (int t = 0; t < nt; t++) ws[t].d = &d;
     run_threads(nt, dedupe_thread, ws, sizeof *ws);
     for (int t = 0; t < nt; t++) free(ws[t].ks.slots);
     free(ws);
-    run_shared(agg->nshards, aggregate_thread, &d);
     int64_t total = 0;
     for (int k = 0; k < u->nparts * KEY_BUCKETS; k++) total += u->n[k];
     *duplicates = atomic_load(&d.dups);
     *unique = total - *duplicates;
+    return tf_sig_interrupted() ? TF_ECANCELED : TF_OK;
+}
+
+int ingest_aggregate(units *u, tf_tripagg *agg)
+{
+    dd_shared d;
+    memset(&d, 0, sizeof d);
+    d.u = u;
+    d.agg = agg;
+    run_shared(agg->nshards, aggregate_thread, &d);
     return tf_sig_interrupted() ? TF_ECANCELED : TF_OK;
 }

@@ -122,8 +122,9 @@ typedef struct units {
 /* Move every chunk's rows into units (frees the chunks' row blocks). */
 void ingest_scatter(ingest_ctx *ctx, units *u);
 void units_free(units *u);
-/* Dedupe each unit (flagging duplicates with TF_TRIP_DUP) and aggregate the
- * unique rows into agg. */
-int ingest_dedupe_aggregate(ingest_ctx *ctx, units *u, tf_tripagg *agg, int64_t *unique, int64_t *duplicates);
+/* Dedupe each unit, flagging duplicates with TF_TRIP_DUP. */
+int ingest_dedupe(ingest_ctx *ctx, units *u, int64_t *unique, int64_t *duplicates);
+/* Aggregate the unique rows into agg, one thread per shard. */
+int ingest_aggregate(units *u, tf_tripagg *agg);
 
 #endif
