@@ -5,9 +5,12 @@
 #include "tripflow/cli.h"
 
 extern const tf_cmd tf_cmd_help, tf_cmd_version;
+extern const tf_cmd tf_cmd_parquet_schema, tf_cmd_parquet_cat;
 
 const tf_cmd *const tf_commands[] = {
     &tf_cmd_help,
     &tf_cmd_version,
+    &tf_cmd_parquet_schema,
+    &tf_cmd_parquet_cat,
     NULL,
 };
