@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pq_reader.h"
+#include "tripflow/csv.h"
 #include "tripflow/jsonw.h"
 #include "tripflow/num.h"
 #include "tripflow/timeutil.h"
@@ -479,23 +480,6 @@ static int load_group(tf_pq_rows *r, tf_err *err)
     return TF_OK;
 }
 
-static void csv_cell(tf_buf *out, const char *s, size_t n)
-{
-    int q = 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') q = 1;
-    if (!q) {
-        tf_buf_append(out, s, n);
-        return;
-    }
-    tf_buf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"') tf_buf_putc(out, '"');
-        tf_buf_putc(out, s[i]);
-    }
-    tf_buf_putc(out, '"');
-}
-
 int tf_pq_rows_next(tf_pq_rows *r, int format, tf_buf *out, tf_err *err)
 {
     const tf_pq_file *f = r->f;
@@ -529,7 +513,7 @@ int tf_pq_rows_next(tf_pq_rows *r, int format, tf_buf *out, tf_err *err)
                     if (c->vi < c->b.num_values) {
                         cell.len = 0;
                         tf_pq_format_value(f, &c->b, c->vi++, 0, &cell);
-                        csv_cell(out, cell.data, cell.len);
+                        tf_csv_write_field(out, cell.data, cell.len, ',');
                     } else {
                         r->bad = 1;
                         r->bad_col = n->path;
@@ -540,7 +524,7 @@ int tf_pq_rows_next(tf_pq_rows *r, int format, tf_buf *out, tf_err *err)
         } else {
             cell.len = 0;
             emit_node(r, r->fields[i], &cell);
-            csv_cell(out, cell.data ? cell.data : "", cell.len);
+            tf_csv_write_field(out, cell.data ? cell.data : "", cell.len, ',');
         }
         if (r->bad) break;
     }
