@@ -24,7 +24,8 @@ int pq_value_width(const tf_pq_node *leaf)
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap) return p;
+    if (need == 0) need = 1; /* never hand out NULL */
+    if (need <= *cap && p) return p;
     size_t nc = *cap ? *cap : 64;
     while (nc < need) nc *= 2;
     *cap = nc;

@@ -262,7 +262,8 @@ static int put_bytes(tf_pq_writer *w, const void *p, size_t n, tf_err *err)
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap) return p;
+    if (need == 0) need = 1; /* never hand out NULL */
+    if (need <= *cap && p) return p;
     size_t nc = *cap ? *cap : 1024;
     while (nc < need) nc *= 2;
     *cap = nc;
