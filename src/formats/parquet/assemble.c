@@ -524,7 +524,8 @@ int tf_pq_rows_next(tf_pq_rows *r, int format, tf_buf *out, tf_err *err)
         } else {
             cell.len = 0;
             emit_node(r, r->fields[i], &cell);
-            tf_csv_write_field(out, cell.data ? cell.data : "", cell.len, ',');
+            if (!(cell.len == 4 && !memcmp(cell.data, "null", 4))) /* a null value is an empty field */
+                tf_csv_write_field(out, cell.data ? cell.data : "", cell.len, ',');
         }
         if (r->bad) break;
     }
