@@ -78,6 +78,30 @@ expect_eq "$OUT" 'i,b,d,s,bo,dt,ts,li,st,ls,m
 0,0,0.0,,true,2020-01-01,2024-03-01 10:00:00,,"{""x"":0,""y"":""y0""}","[{""a"":0,""b"":null}]","{""k0"":0}"
 1,1000000007,0.14285714285714285,str1,false,2020-01-02,2024-03-01 10:00:01.001000,[0],"{""x"":1,""y"":""y1""}","[{""a"":1,""b"":0.5}]","{""k1"":1}"'
 
+
+# ---- scan: typed decoding, counts and min/max as DuckDB computes them; pruning ----
+expect_status 0 $DUCK "COPY (SELECT i AS id, 52.0 + i / 100000 AS lat, CASE WHEN i % 7 = 0 THEN NULL ELSE 13.0 + i / 200000 END AS lng,
+    'u' || (i % 10) AS u FROM range(50000) t(i) ORDER BY i) TO '$T/sorted.parquet' (FORMAT PARQUET, ROW_GROUP_SIZE 10000)"
+expect_status 0 "$TF" parquet scan "$T/sorted.parquet"
+expect_eq "$OUT" "row groups: 5 of 5 scanned
+rows: 50000
+column id: 50000 values, 0 nulls, min 0, max 49999
+column lat: 50000 values, 0 nulls, min 52.0, max 52.49999
+column lng: 42857 values, 7143 nulls, min 13.000005, max 13.249995
+column u: 50000 values, 0 nulls, 100000 bytes"
+expect_status 0 $DUCK "SELECT count(lng), min(lng), max(lng), max(lat) FROM read_parquet('$T/sorted.parquet')"
+expect_eq "$OUT" "count(lng),min(lng),max(lng),max(lat)
+42857,13.000005,13.249995,52.49999"
+# only the row groups whose lat statistics meet [52.15, 52.25] are read (DuckDB
+# cuts row groups at multiples of 2048 rows: 10240 .. 20479 and 20480 .. 30719)
+expect_status 0 "$TF" parquet scan "$T/sorted.parquet" --columns lat,id --range lat:52.15:52.25
+expect_eq "$OUT" "row groups: 2 of 5 scanned
+rows: 20480
+column lat: 20480 values, 0 nulls, min 52.1024, max 52.30719
+column id: 20480 values, 0 nulls, min 10240, max 30719"
+expect_status 2 "$TF" parquet scan "$T/sorted.parquet" --range lat:1
+expect_eq "$ERR" "tripflow parquet scan: --range 'lat:1': expected COLUMN:LO:HI"
+
 # ---- the GA4 events export (nested structs, lists of structs) as JSON ----
 GA4=$SHARED/seed_repos/ga4_events_20180803.parquet
 if [ -r "$GA4" ]; then
