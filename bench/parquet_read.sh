@@ -7,11 +7,7 @@
 # usage: bench/parquet_read.sh [--small]   (--small: 500k rows, a quick check)
 set -u
 source "$(dirname "$0")/pq_common.sh"
-ROWS=5000000
-REPS=3
-if [ "${1:-}" = --small ]; then ROWS=500000; REPS=2; fi
-W=$(mktemp -d /tmp/tripflow-bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+pq_setup "${1:-}"
 pq_build_gen
 "$GEN" "$W/tf.parquet" "$ROWS" zstd >/dev/null || exit 1
 $DUCK "COPY (SELECT * FROM read_parquet('$W/tf.parquet')) TO '$W/duck.parquet' (FORMAT PARQUET, COMPRESSION zstd)" >/dev/null || exit 1

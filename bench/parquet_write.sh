@@ -8,11 +8,7 @@
 # usage: bench/parquet_write.sh [--small]   (--small: 500k rows)
 set -u
 source "$(dirname "$0")/pq_common.sh"
-ROWS=5000000
-REPS=3
-if [ "${1:-}" = --small ]; then ROWS=500000; REPS=2; fi
-W=$(mktemp -d /tmp/tripflow-bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+pq_setup "${1:-}"
 pq_build_gen
 "$GEN" "$W/plain.parquet" "$ROWS" none >/dev/null || exit 1
 echo "## Parquet write: $ROWS trip rows"

@@ -3,6 +3,18 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DUCK="node $ROOT/tests/tools/duck.mjs"
 
+# the rows (5M, or 500k with --small), repetitions and a work directory W
+pq_setup() {
+    ROWS=5000000
+    REPS=3
+    if [ "${1:-}" = --small ]; then
+        ROWS=500000
+        REPS=2
+    fi
+    W=$(mktemp -d /tmp/tripflow-bench.XXXXXX)
+    trap 'rm -rf "$W"' EXIT
+}
+
 pq_build_gen() {
     make -s -C "$ROOT" build/tripflow >/dev/null || exit 1
     GEN=$W/parquet_gen

@@ -127,6 +127,17 @@ static void put_quoted_text(tf_buf *out, const char *s, int quote)
     if (quote) tf_buf_putc(out, '"');
 }
 
+/* a double as JSON (non-finite: null) or as text */
+static void put_double(tf_buf *out, double x, int quote)
+{
+    if (quote) {
+        tf_jsonw_double(out, x);
+    } else {
+        char t[32];
+        tf_buf_append(out, t, (size_t)tf_format_double(x, t));
+    }
+}
+
 static int64_t to_micros(int64_t v, int unit)
 {
     if (unit == TF_PQ_MILLIS) return (int64_t)((uint64_t)v * 1000u);
@@ -169,28 +180,21 @@ void tf_pq_format_value(const tf_pq_file *f, const tf_pq_batch *b, int64_t i, in
     }
     switch (n->physical) {
     case TF_PQ_BOOLEAN: tf_buf_puts(out, v[i] ? "true" : "false"); return;
-    case TF_PQ_INT32: {
-        int32_t x;
-        memcpy(&x, v + 4 * i, 4);
-        if (n->logical == TF_PQL_DATE) {
-            tf_format_date(x, t);
-            put_quoted_text(out, t, quote);
-        } else if (n->logical == TF_PQL_DECIMAL) {
-            put_decimal(out, x, n->dec_scale);
-        } else if (n->logical == TF_PQL_TIME) {
-            put_time(out, to_micros(x, n->ts_unit), quote);
-        } else if (n->logical == TF_PQL_INT && !n->int_signed) {
-            put_u64(out, (uint32_t)x);
-        } else {
-            tf_jsonw_i64(out, x);
-        }
-        return;
-    }
+    case TF_PQ_INT32:
     case TF_PQ_INT64:
     case TF_PQ_INT96: {
         int64_t x;
-        memcpy(&x, v + 8 * i, 8);
-        if (n->logical == TF_PQL_TIMESTAMP) {
+        if (n->physical == TF_PQ_INT32) {
+            int32_t x32;
+            memcpy(&x32, v + 4 * i, 4);
+            x = x32;
+        } else {
+            memcpy(&x, v + 8 * i, 8);
+        }
+        if (n->logical == TF_PQL_DATE) {
+            tf_format_date(x, t);
+            put_quoted_text(out, t, quote);
+        } else if (n->logical == TF_PQL_TIMESTAMP) {
             tf_format_timestamp(to_micros(x, n->ts_unit), TF_TS_AUTO, t);
             put_quoted_text(out, t, quote);
         } else if (n->logical == TF_PQL_DECIMAL) {
@@ -198,7 +202,7 @@ void tf_pq_format_value(const tf_pq_file *f, const tf_pq_batch *b, int64_t i, in
         } else if (n->logical == TF_PQL_TIME) {
             put_time(out, to_micros(x, n->ts_unit), quote);
         } else if (n->logical == TF_PQL_INT && !n->int_signed) {
-            put_u64(out, (uint64_t)x);
+            put_u64(out, n->physical == TF_PQ_INT32 ? (uint32_t)x : (uint64_t)x);
         } else {
             tf_jsonw_i64(out, x);
         }
@@ -215,12 +219,7 @@ void tf_pq_format_value(const tf_pq_file *f, const tf_pq_batch *b, int64_t i, in
     case TF_PQ_DOUBLE: {
         double x;
         memcpy(&x, v + 8 * i, 8);
-        if (quote) {
-            tf_jsonw_double(out, x);
-        } else {
-            int k = tf_format_double(x, t);
-            tf_buf_append(out, t, (size_t)k);
-        }
+        put_double(out, x, quote);
         return;
     }
     case TF_PQ_BYTE_ARRAY: {
@@ -235,12 +234,7 @@ void tf_pq_format_value(const tf_pq_file *f, const tf_pq_batch *b, int64_t i, in
         if (n->logical == TF_PQL_DECIMAL && len <= 16) {
             put_decimal(out, be_int(p, len), n->dec_scale);
         } else if (n->logical == TF_PQL_FLOAT16 && len == 2) {
-            double d = half_to_double((uint16_t)(p[0] | (p[1] << 8)));
-            if (quote) tf_jsonw_double(out, d);
-            else {
-                int k = tf_format_double(d, t);
-                tf_buf_append(out, t, (size_t)k);
-            }
+            put_double(out, half_to_double((uint16_t)(p[0] | (p[1] << 8))), quote);
         } else if (n->logical == TF_PQL_UUID && len == 16) {
             if (quote) tf_buf_putc(out, '"');
             put_hex(out, p, 4);

@@ -22,21 +22,11 @@ int pq_value_width(const tf_pq_node *leaf)
     }
 }
 
-static void *grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-    if (need == 0) need = 1; /* never hand out NULL */
-    if (need <= *cap && p) return p;
-    size_t nc = *cap ? *cap : 64;
-    while (nc < need) nc *= 2;
-    *cap = nc;
-    return tf_xrealloc(p, nc * elem);
-}
-
 static uint8_t *page_buf(struct tf_pq_scratch *s, size_t n, int keep)
 {
     size_t slot = keep ? s->pages_used++ : 0;
     if (slot >= s->npages) {
-        s->pages = grow(s->pages, &s->pages_cap, slot + 1, sizeof *s->pages);
+        s->pages = pq_grow(s->pages, &s->pages_cap, slot + 1, sizeof *s->pages);
         while (s->npages <= slot) s->pages[s->npages++] = (pq_pagebuf){0};
     }
     pq_pagebuf *pb = &s->pages[slot];
@@ -141,7 +131,7 @@ static int decode_dict_indices(struct tf_pq_scratch *s, const uint8_t *p, size_t
     if (n < 1) return tf_errf(err, TF_EFORMAT, "dictionary indices: missing bit width byte");
     int bw = p[0];
     if (bw > 32) return tf_errf(err, TF_EFORMAT, "dictionary indices: bit width %d > 32", bw);
-    s->idx = grow(s->idx, &s->idx_cap, (size_t)count, sizeof *s->idx);
+    s->idx = pq_grow(s->idx, &s->idx_cap, (size_t)count, sizeof *s->idx);
     if (pq_rle_decode_u32(p + 1, n - 1, bw, s->idx, count, err)) return tf_err_prefix(err, "dictionary indices: ");
     uint32_t dn = (uint32_t)s->dict_n, bad = 0;
     for (int64_t i = 0; i < count; i++) bad |= s->idx[i] >= dn;
@@ -187,7 +177,7 @@ static int decode_values(struct tf_pq_scratch *s, const tf_pq_node *leaf, int en
         if (n < 4) return tf_errf(err, TF_EFORMAT, "RLE BOOLEAN data lacks its 4-byte length");
         uint32_t len = le32(p);
         if (len > n - 4) return tf_errf(err, TF_EFORMAT, "RLE BOOLEAN length %u exceeds the %zu bytes left", len, n - 4);
-        s->idx = grow(s->idx, &s->idx_cap, (size_t)count, sizeof *s->idx);
+        s->idx = pq_grow(s->idx, &s->idx_cap, (size_t)count, sizeof *s->idx);
         if (pq_rle_decode_u32(p + 4, len, 1, s->idx, count, err)) return tf_err_prefix(err, "RLE BOOLEAN: ");
         for (int64_t i = 0; i < count; i++) dst[i] = (uint8_t)s->idx[i];
         return TF_OK;
@@ -197,7 +187,7 @@ static int decode_values(struct tf_pq_scratch *s, const tf_pq_node *leaf, int en
             return tf_errf(err, TF_EFORMAT, "DELTA_BINARY_PACKED for %s values", pq_type_name(phys));
         size_t used;
         if (phys == TF_PQ_INT64) return pq_delta_decode(p, n, (int64_t *)(void *)dst, count, &used, err);
-        s->i64 = grow(s->i64, &s->i64_cap, (size_t)count, sizeof *s->i64);
+        s->i64 = pq_grow(s->i64, &s->i64_cap, (size_t)count, sizeof *s->i64);
         if (pq_delta_decode(p, n, s->i64, count, &used, err)) return TF_EFORMAT;
         int32_t *o = (int32_t *)(void *)dst;
         for (int64_t i = 0; i < count; i++) o[i] = (int32_t)(uint32_t)s->i64[i];
@@ -209,7 +199,7 @@ static int decode_values(struct tf_pq_scratch *s, const tf_pq_node *leaf, int en
             return tf_errf(err, TF_EFORMAT, "%s for %s values", pq_encoding_name(enc), pq_type_name(phys));
         size_t used = 0, o = 0;
         int64_t *pre = NULL;
-        s->i64 = grow(s->i64, &s->i64_cap, (size_t)count * 2, sizeof *s->i64);
+        s->i64 = pq_grow(s->i64, &s->i64_cap, (size_t)count * 2, sizeof *s->i64);
         if (enc == PQ_ENC_DELTA_BA) {
             pre = s->i64 + count;
             if (pq_delta_decode(p, n, pre, count, &used, err)) return tf_err_prefix(err, "prefix lengths: ");
@@ -372,9 +362,9 @@ static int decode_chunk(const tf_pq_file *f, int rg, int col, tf_pq_batch *b, ui
                 goto fail;
             }
             if (is_str) {
-                s->dict_strs = grow(s->dict_strs, &s->dict_strs_cap, (size_t)dn + 1, sizeof *s->dict_strs);
+                s->dict_strs = pq_grow(s->dict_strs, &s->dict_strs_cap, (size_t)dn + 1, sizeof *s->dict_strs);
             } else {
-                s->dict = grow(s->dict, &s->dict_cap, (size_t)(dn + 1) * (size_t)w, 1);
+                s->dict = pq_grow(s->dict, &s->dict_cap, (size_t)(dn + 1) * (size_t)w, 1);
             }
             if (decode_plain(leaf, p, (size_t)h.uncompressed, dn, s->dict, s->dict_strs, err)) {
                 tf_err_prefix(err, "dictionary: ");
@@ -390,8 +380,8 @@ static int decode_chunk(const tf_pq_file *f, int rg, int col, tf_pq_batch *b, ui
                     (long long)pn, (long long)(total - nl), (long long)total);
             goto fail;
         }
-        if (leaf->max_def) s->def = grow(s->def, &s->def_cap, (size_t)(nl + pn), sizeof(int16_t));
-        if (leaf->max_rep) s->rep = grow(s->rep, &s->rep_cap, (size_t)(nl + pn), sizeof(int16_t));
+        if (leaf->max_def) s->def = pq_grow(s->def, &s->def_cap, (size_t)(nl + pn), sizeof(int16_t));
+        if (leaf->max_rep) s->rep = pq_grow(s->rep, &s->rep_cap, (size_t)(nl + pn), sizeof(int16_t));
         int16_t *def = leaf->max_def ? s->def + nl : NULL;
         int16_t *rep = leaf->max_rep ? s->rep + nl : NULL;
         const uint8_t *vp;
@@ -445,12 +435,12 @@ static int decode_chunk(const tf_pq_file *f, int rg, int col, tf_pq_batch *b, ui
         uint8_t *dst = NULL;
         tf_pq_str *sdst = NULL;
         if (is_str) {
-            s->strs = grow(s->strs, &s->strs_cap, (size_t)(nv + pv), sizeof *s->strs);
+            s->strs = pq_grow(s->strs, &s->strs_cap, (size_t)(nv + pv), sizeof *s->strs);
             sdst = s->strs + nv;
         } else if (direct) {
             dst = direct + (size_t)nv * (size_t)w;
         } else {
-            s->vals = grow(s->vals, &s->vals_cap, (size_t)(nv + pv) * (size_t)w + 8, 1);
+            s->vals = pq_grow(s->vals, &s->vals_cap, (size_t)(nv + pv) * (size_t)w + 8, 1);
             dst = s->vals + (size_t)nv * (size_t)w;
         }
         if (decode_values(s, leaf, enc, vp, vn, pv, dst, sdst, err)) goto fail;

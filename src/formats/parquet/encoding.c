@@ -264,18 +264,6 @@ static void pack_bits(const uint32_t *v, int64_t n, int bw, tf_buf *out)
     out->len = (size_t)((char *)o - out->data);
 }
 
-static void put_uvarint(tf_buf *b, uint64_t v)
-{
-    uint8_t t[10];
-    int n = 0;
-    do {
-        uint8_t c = v & 0x7f;
-        v >>= 7;
-        t[n++] = c | (v ? 0x80 : 0);
-    } while (v);
-    tf_buf_append(b, t, (size_t)n);
-}
-
 #define RLE_ENCODE(NAME, T)                                                                                   \
     void NAME(const T *v, int64_t n, int bw, tf_buf *out)                                                     \
     {                                                                                                         \
@@ -287,7 +275,7 @@ static void put_uvarint(tf_buf *b, uint64_t v)
             int64_t j = i + 1;                                                                                \
             while (j < n && v[j] == v[i]) j++;                                                                \
             if (j - i >= 8) {                                                                                 \
-                put_uvarint(out, (uint64_t)(j - i) << 1);                                                     \
+                pq_put_uvarint(out, (uint64_t)(j - i) << 1);                                                     \
                 uint32_t x = v[i];                                                                            \
                 for (int k = 0; k < vbytes; k++) tf_buf_putc(out, (char)(x >> (8 * k)));                      \
                 i = j;                                                                                        \
@@ -303,7 +291,7 @@ static void put_uvarint(tf_buf *b, uint64_t v)
                 while (r < n && r - i < 8 && v[r] == v[i]) r++;                                               \
                 if (r - i >= 8) break;                                                                        \
             }                                                                                                 \
-            put_uvarint(out, ((uint64_t)(pend.n / 8) << 1) | 1);                                              \
+            pq_put_uvarint(out, ((uint64_t)(pend.n / 8) << 1) | 1);                                              \
             pack_bits(pend.v, (int64_t)pend.n, bw, out);                                                      \
         }                                                                                                     \
         tf_vec_free(&pend);                                                                                   \

@@ -61,7 +61,12 @@ void thrw_struct_end(thr_w *w);
 void thrw_list(thr_w *w, int id, int etype, uint32_t n); /* id 0: no field header */
 void thrw_raw_i32(thr_w *w, int32_t v); /* a list element */
 void thrw_raw_binary(thr_w *w, const void *p, size_t n);
+void thrw_i16(thr_w *w, int id, int16_t v);
 void thrw_stop(thr_w *w); /* the end of the outermost struct */
+/* ULEB128 */
+void pq_put_uvarint(tf_buf *b, uint64_t v);
+/* grow an array to hold need elements (at least one; doubling) */
+void *pq_grow(void *p, size_t *cap, size_t need, size_t elem);
 
 /* ---- footer structs (parsed into the file's arena) ---- */
 typedef struct pq_stats_raw {

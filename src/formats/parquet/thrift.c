@@ -192,7 +192,7 @@ int thr_expect(thr_r *r, int ctype, int want, const char *field)
 
 /* ---------------- writer ---------------- */
 
-static void put_uvarint(tf_buf *b, uint64_t v)
+void pq_put_uvarint(tf_buf *b, uint64_t v)
 {
     uint8_t t[10];
     int n = 0;
@@ -206,7 +206,7 @@ static void put_uvarint(tf_buf *b, uint64_t v)
 
 static void put_zigzag(tf_buf *b, int64_t v)
 {
-    put_uvarint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    pq_put_uvarint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 void thrw_field(thr_w *w, int id, int ctype)
@@ -241,7 +241,7 @@ void thrw_bool(thr_w *w, int id, int v)
 void thrw_binary(thr_w *w, int id, const void *p, size_t n)
 {
     thrw_field(w, id, THR_BINARY);
-    put_uvarint(w->b, n);
+    pq_put_uvarint(w->b, n);
     tf_buf_append(w->b, p, n);
 }
 
@@ -265,7 +265,7 @@ void thrw_list(thr_w *w, int id, int etype, uint32_t n)
         tf_buf_putc(w->b, (char)((n << 4) | (uint32_t)etype));
     } else {
         tf_buf_putc(w->b, (char)(0xf0 | etype));
-        put_uvarint(w->b, n);
+        pq_put_uvarint(w->b, n);
     }
 }
 
@@ -276,8 +276,24 @@ void thrw_raw_i32(thr_w *w, int32_t v)
 
 void thrw_raw_binary(thr_w *w, const void *p, size_t n)
 {
-    put_uvarint(w->b, n);
+    pq_put_uvarint(w->b, n);
     tf_buf_append(w->b, p, n);
+}
+
+void thrw_i16(thr_w *w, int id, int16_t v)
+{
+    thrw_field(w, id, THR_I16);
+    put_zigzag(w->b, v);
+}
+
+void *pq_grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need == 0) need = 1; /* never hand out NULL */
+    if (need <= *cap && p) return p;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need) nc *= 2;
+    *cap = nc;
+    return tf_xrealloc(p, nc * elem);
 }
 
 void thrw_stop(thr_w *w)

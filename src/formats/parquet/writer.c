@@ -260,16 +260,6 @@ static int put_bytes(tf_pq_writer *w, const void *p, size_t n, tf_err *err)
 
 /* ---------------- levels ---------------- */
 
-static void *grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-    if (need == 0) need = 1; /* never hand out NULL */
-    if (need <= *cap && p) return p;
-    size_t nc = *cap ? *cap : 1024;
-    while (nc < need) nc *= 2;
-    *cap = nc;
-    return tf_xrealloc(p, nc * elem);
-}
-
 /* Fill def/rep levels and the slots of the non-null values for rows
  * [r0, r1); returns the number of level entries (or < 0 with err). */
 static int64_t make_levels(tf_pq_writer *w, const wleaf *l, const tf_pq_col *c, int64_t r0, int64_t r1,
@@ -278,9 +268,9 @@ static int64_t make_levels(tf_pq_writer *w, const wleaf *l, const tf_pq_col *c, 
     int64_t nl = 0, nv = 0;
     if (!l->in_list) {
         int64_t n = r1 - r0;
-        w->slots = grow(w->slots, &w->slots_cap, (size_t)n + 1, sizeof *w->slots);
+        w->slots = pq_grow(w->slots, &w->slots_cap, (size_t)n + 1, sizeof *w->slots);
         if (l->max_def) {
-            w->def = grow(w->def, &w->lvl_cap, (size_t)n + 1, 1);
+            w->def = pq_grow(w->def, &w->lvl_cap, (size_t)n + 1, 1);
             w->rep = tf_xrealloc(w->rep, w->lvl_cap);
         }
         for (int64_t i = r0; i < r1; i++) {
@@ -303,16 +293,16 @@ static int64_t make_levels(tf_pq_writer *w, const wleaf *l, const tf_pq_col *c, 
     }
     int64_t est = off[r1] - off[r0] + (r1 - r0) + 1;
     if (est < 0) est = r1 - r0 + 1;
-    w->def = grow(w->def, &w->lvl_cap, (size_t)est, 1);
+    w->def = pq_grow(w->def, &w->lvl_cap, (size_t)est, 1);
     w->rep = tf_xrealloc(w->rep, w->lvl_cap);
-    w->slots = grow(w->slots, &w->slots_cap, (size_t)est, sizeof *w->slots);
+    w->slots = pq_grow(w->slots, &w->slots_cap, (size_t)est, sizeof *w->slots);
     int base = l->list_opt + 1;
     for (int64_t i = r0; i < r1; i++) {
         if (nl + 1 + (off[i + 1] > off[i] ? off[i + 1] - off[i] : 0) > (int64_t)w->lvl_cap) {
             size_t need = (size_t)(nl + 1 + off[i + 1] - off[i]);
-            w->def = grow(w->def, &w->lvl_cap, need, 1);
+            w->def = pq_grow(w->def, &w->lvl_cap, need, 1);
             w->rep = tf_xrealloc(w->rep, w->lvl_cap);
-            w->slots = grow(w->slots, &w->slots_cap, need, sizeof *w->slots);
+            w->slots = pq_grow(w->slots, &w->slots_cap, need, sizeof *w->slots);
         }
         if (c->list_valid && !c->list_valid[i]) {
             if (!l->list_opt) {
@@ -494,7 +484,7 @@ static inline uint64_t mix64(uint64_t x)
  * per entry.  Returns 0 when it outgrew the limit (write PLAIN instead). */
 static int build_dict(tf_pq_writer *w, const wleaf *l, const tf_pq_col *c, int64_t nv)
 {
-    w->idx = grow(w->idx, &w->idx_cap, (size_t)nv + 1, sizeof *w->idx);
+    w->idx = pq_grow(w->idx, &w->idx_cap, (size_t)nv + 1, sizeof *w->idx);
     size_t cap = 1024;
     while (cap < (size_t)nv * 2 && cap < ((size_t)1 << 30)) cap *= 2;
     if (w->tab_cap < cap) {
@@ -955,16 +945,7 @@ static void write_footer(tf_pq_writer *w, tf_buf *b)
         thrw_i64(&t, 3, g->rows);
         thrw_i64(&t, 5, g->start);
         thrw_i64(&t, 6, g->csize);
-        thrw_field(&t, 7, THR_I16);
-        {
-            int64_t o = (int64_t)gi;
-            uint64_t z = ((uint64_t)o << 1) ^ (uint64_t)(o >> 63);
-            do {
-                uint8_t cb = z & 0x7f;
-                z >>= 7;
-                tf_buf_putc(b, (char)(cb | (z ? 0x80 : 0)));
-            } while (z);
-        }
+        thrw_i16(&t, 7, (int16_t)gi);
         thrw_struct_end(&t);
     }
     if (w->kv.n) {
