@@ -387,6 +387,17 @@ static int decode_chunk(const tf_pq_file *f, int rg, int col, tf_pq_batch *b, ui
         const uint8_t *vp;
         size_t vn;
         int enc = h.encoding;
+        if (h.type == PQ_PAGE_DATA && direct && enc == PQ_ENC_PLAIN && md->codec != TF_PQ_UNCOMPRESSED &&
+            leaf->physical != TF_PQ_BOOLEAN && leaf->physical != TF_PQ_INT96 &&
+            (int64_t)h.uncompressed == pn * w) {
+            /* a flat REQUIRED PLAIN page is nothing but its values: decompress straight into place */
+            if (pq_decompress(&s->codec, md->codec, in, (size_t)h.compressed, direct + (size_t)nv * (size_t)w,
+                              (size_t)h.uncompressed, err))
+                goto fail;
+            nl += pn;
+            nv += pn;
+            continue;
+        }
         if (h.type == PQ_PAGE_DATA) {
             if (page_bytes(f, s, md->codec, in, (size_t)h.compressed, (size_t)h.uncompressed, is_str, &vp, err))
                 goto fail;
