@@ -15,27 +15,36 @@ TF=$ROOT/build/tripflow
 COLS=origin_lat,origin_lng,dest_lat,dest_lng
 best_of 2 $DUCK "SELECT 1"
 DSTART=$SECS
+DQ="SELECT count(origin_lat), sum(origin_lat), sum(origin_lng), sum(dest_lat), sum(dest_lng) FROM read_parquet"
 
 echo "## Parquet read: $ROWS rows, 4 DOUBLE columns (bounding-box scan columns)"
 echo
 machine
-echo "DuckDB runs through node (tests/tools/duck.mjs, 2 threads); its start-up alone takes ${DSTART}s and is included."
+echo "DuckDB runs through node (tests/tools/duck.mjs, 2 threads); its start-up alone takes ${DSTART}s and is included"
+echo "in 'DuckDB'; 'DuckDB warm' is the best of $REPS runs inside one warm DuckDB (bench/duck_time.mjs), start-up excluded."
+echo "tripflow's figures are whole processes (start, footer, decoding, exit); 'scan 1 thread' uses --threads 1."
 echo
 echo "| file | reader | seconds | rows/s | MB/s of file | vs DuckDB | peak RSS MB |"
 echo "|---|---|---|---|---|---|---|"
 for f in tf duck; do
     file=$W/$f.parquet
     mb=$(awk "BEGIN{print $(stat -c %s "$file") / 1048576}")
-    best_of $REPS $DUCK "SELECT count(origin_lat), min(origin_lat), max(origin_lat), min(origin_lng), max(origin_lng), min(dest_lat), max(dest_lat), min(dest_lng), max(dest_lng) FROM read_parquet('$file')"
+    # sums: an aggregate that row-group statistics cannot answer, so DuckDB decodes every value
+    best_of $REPS $DUCK "$DQ('$file')"
     dsecs=$SECS
     drss=$RSS
+    dwarm=$(node "$ROOT/bench/duck_time.mjs" "$REPS" "$DQ('$file')")
     best_of $REPS "$TF" parquet scan "$file" --columns $COLS
     tsecs=$SECS
     trss=$RSS
+    best_of $REPS "$TF" parquet scan "$file" --columns $COLS --threads 1
+    t1secs=$SECS
+    t1rss=$RSS
     best_of $REPS cat "$file"
     csecs=$SECS
     crss=$RSS
-    for row in "cat (floor)|$csecs|$crss" "tripflow parquet scan|$tsecs|$trss" "DuckDB|$dsecs|$drss"; do
+    for row in "cat (floor)|$csecs|$crss" "tripflow parquet scan|$tsecs|$trss" "tripflow scan 1 thread|$t1secs|$t1rss" \
+        "DuckDB|$dsecs|$drss" "DuckDB warm|$dwarm|$drss"; do
         IFS='|' read -r name s r <<<"$row"
         awk -v n="$name" -v f="$f" -v s="$s" -v r="$r" -v rows="$ROWS" -v mb="$mb" -v d="$dsecs" 'BEGIN{
             if (s <= 0) s = 0.005;

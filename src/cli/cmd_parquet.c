@@ -4,9 +4,12 @@
  * and `tripflow parquet scan` (decode columns into typed arrays with
  * row-group pruning: the reader's fast path, for checks and benchmarks). */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tripflow/cli.h"
 #include "tripflow/parquet.h"
@@ -317,6 +320,7 @@ const tf_cmd tf_cmd_parquet_cat = {
 typedef struct {
     const char *columns;
     const char *range;
+    int64_t threads;
 } scan_conf;
 
 typedef struct scan_col {
@@ -369,11 +373,98 @@ static int parse_range(const tf_pq_file *f, const char *spec, int *col, double *
     return rc;
 }
 
+static void scan_merge(scan_col *d, const scan_col *s, int physical)
+{
+    d->values += s->values;
+    d->nulls += s->nulls;
+    d->bytes += s->bytes;
+    if (!s->st.has_min_max) return;
+    int fl = physical == TF_PQ_DOUBLE || physical == TF_PQ_FLOAT;
+    if (!d->st.has_min_max || (fl ? s->st.min_d < d->st.min_d : s->st.min_i < d->st.min_i))
+        d->st.min_d = s->st.min_d, d->st.min_i = s->st.min_i;
+    if (!d->st.has_min_max || (fl ? s->st.max_d > d->st.max_d : s->st.max_i > d->st.max_i))
+        d->st.max_d = s->st.max_d, d->st.max_i = s->st.max_i;
+    d->st.has_min_max = 1;
+}
+
+/* the (row group, column) tasks of a scan, shared by its threads */
+typedef struct scan_job {
+    const tf_pq_file *f;
+    scan_col *sel;
+    int nsel;
+    const int *groups;
+    int ntasks;
+    atomic_int next;
+    pthread_mutex_t mu;
+    int rc;
+    tf_err err;
+} scan_job;
+
+static void *scan_worker(void *arg)
+{
+    scan_job *j = arg;
+    const tf_pq_file *f = j->f;
+    scan_col *mine = tf_xcalloc((size_t)j->nsel, sizeof *mine);
+    tf_pq_batch b = {0};
+    void *dst = NULL;
+    uint8_t *valid = NULL;
+    size_t cap = 0;
+    tf_err err = {0};
+    int rc = TF_OK;
+    for (int t; !rc && (t = atomic_fetch_add(&j->next, 1)) < j->ntasks;) {
+        int g = j->groups[t / j->nsel], k = t % j->nsel, col = j->sel[k].col;
+        int64_t n = tf_pq_row_group_rows(f, g);
+        const tf_pq_node *leaf = tf_pq_leaf(f, col);
+        int w = leaf->physical == TF_PQ_BOOLEAN                                   ? 1
+                : leaf->physical == TF_PQ_INT32 || leaf->physical == TF_PQ_FLOAT ? 4
+                : leaf->physical == TF_PQ_FIXED                                   ? leaf->type_length
+                : leaf->physical == TF_PQ_BYTE_ARRAY                              ? 0
+                                                                                  : 8;
+        if (!leaf->max_rep && w) {
+            /* the typed fast path into caller arrays */
+            if ((size_t)n * (size_t)w + 16 > cap || !dst) {
+                cap = (size_t)n * (size_t)w + 16;
+                free(dst);
+                free(valid);
+                dst = tf_xmalloc(cap);
+                valid = tf_xmalloc(cap);
+            }
+            if ((rc = tf_pq_read_flat(f, g, col, &b, dst, valid, &err))) break;
+            scan_update(&mine[k], leaf->physical, dst, valid, n);
+        } else {
+            if ((rc = tf_pq_read_chunk(f, g, col, &b, &err))) break;
+            mine[k].nulls += b.num_levels - b.num_values;
+            if (b.strs) {
+                mine[k].values += b.num_values;
+                for (int64_t i = 0; i < b.num_values; i++) mine[k].bytes += b.strs[i].len;
+            } else {
+                scan_update(&mine[k], leaf->physical, b.values, NULL, b.num_values);
+            }
+        }
+    }
+    pthread_mutex_lock(&j->mu);
+    if (rc) {
+        atomic_store(&j->next, j->ntasks);
+        if (!j->rc) {
+            j->rc = rc;
+            j->err = err;
+        }
+    }
+    for (int k = 0; k < j->nsel; k++) scan_merge(&j->sel[k], &mine[k], tf_pq_leaf(f, j->sel[k].col)->physical);
+    pthread_mutex_unlock(&j->mu);
+    tf_pq_batch_free(&b);
+    free(dst);
+    free(valid);
+    free(mine);
+    return NULL;
+}
+
 static int run_scan(void *vconf, int argc, char **argv, tf_err *err)
 {
     (void)argc;
     scan_conf *c = vconf;
     tf_pq_file *f;
+    if (c->threads < 0 || c->threads > 256) return tf_errf(err, TF_EINVAL, "--threads: expected 0..256");
     if (tf_pq_open(argv[0], NULL, &f, err)) return err->code;
     int ncols = tf_pq_num_columns(f), nsel = 0, rc = TF_OK;
     scan_col *sel = tf_xcalloc((size_t)(ncols ? ncols : 1), sizeof *sel);
@@ -382,14 +473,13 @@ static int run_scan(void *vconf, int argc, char **argv, tf_err *err)
         for (char *t = strtok_r(s, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
             int col = tf_pq_find_column(f, t), field = tf_pq_find_field(f, t);
             if (col >= 0) {
-                sel[nsel++].col = col;
+                if (nsel < ncols) sel[nsel++].col = col;
             } else if (field >= 0) {
                 const tf_pq_node *n = tf_pq_node_at(f, field);
                 for (int k = 0; k < n->nleaves && nsel < ncols; k++) sel[nsel++].col = n->first_leaf + k;
             } else {
                 rc = tf_errf(err, TF_EINVAL, "%s: no column '%s'", tf_pq_name(f), t);
             }
-            if (nsel > ncols) nsel = ncols;
         }
         free(s);
     } else {
@@ -398,48 +488,37 @@ static int run_scan(void *vconf, int argc, char **argv, tf_err *err)
     int rcol = -1;
     double lo = 0, hi = 0;
     if (!rc && c->range) rc = parse_range(f, c->range, &rcol, &lo, &hi, err);
-    tf_pq_batch b = {0};
-    void *dst = NULL;
-    uint8_t *valid = NULL;
-    size_t cap = 0;
-    int scanned = 0;
+    int ng = tf_pq_num_row_groups(f), nscan = 0;
+    int *groups = tf_xmalloc(sizeof(int) * (size_t)(ng ? ng : 1));
     int64_t rows = 0;
-    for (int g = 0; g < tf_pq_num_row_groups(f) && !rc; g++) {
+    for (int g = 0; g < ng; g++) {
         if (rcol >= 0 && tf_pq_can_skip(f, g, rcol, lo, hi)) continue;
-        scanned++;
-        int64_t n = tf_pq_row_group_rows(f, g);
-        rows += n;
-        for (int k = 0; k < nsel && !rc; k++) {
-            const tf_pq_node *leaf = tf_pq_leaf(f, sel[k].col);
-            int w = leaf->physical == TF_PQ_BOOLEAN ? 1
-                    : leaf->physical == TF_PQ_INT32 || leaf->physical == TF_PQ_FLOAT ? 4
-                    : leaf->physical == TF_PQ_FIXED ? leaf->type_length
-                    : leaf->physical == TF_PQ_BYTE_ARRAY ? 0 : 8;
-            if (!leaf->max_rep && w) {
-                /* the typed fast path into caller arrays */
-                if ((size_t)n * (size_t)w > cap || !dst) {
-                    cap = (size_t)n * (size_t)w + 16;
-                    free(dst);
-                    free(valid);
-                    dst = tf_xmalloc(cap);
-                    valid = tf_xmalloc(cap);
-                }
-                if ((rc = tf_pq_read_flat(f, g, sel[k].col, &b, dst, valid, err))) break;
-                scan_update(&sel[k], leaf->physical, dst, valid, n);
-            } else {
-                if ((rc = tf_pq_read_chunk(f, g, sel[k].col, &b, err))) break;
-                sel[k].nulls += b.num_levels - b.num_values;
-                if (b.strs) {
-                    sel[k].values += b.num_values;
-                    for (int64_t i = 0; i < b.num_values; i++) sel[k].bytes += b.strs[i].len;
-                } else {
-                    scan_update(&sel[k], leaf->physical, b.values, NULL, b.num_values);
-                }
-            }
+        groups[nscan++] = g;
+        rows += tf_pq_row_group_rows(f, g);
+    }
+    if (!rc && nsel > 0 && nscan > 0) {
+        scan_job j = {.f = f, .sel = sel, .nsel = nsel, .groups = groups, .ntasks = nscan * nsel};
+        atomic_init(&j.next, 0);
+        pthread_mutex_init(&j.mu, NULL);
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        int nt = c->threads ? (int)c->threads : (int)(cpus > 0 ? cpus : 1);
+        if (nt > j.ntasks) nt = j.ntasks;
+        pthread_t *th = tf_xcalloc((size_t)nt, sizeof *th);
+        int started = 0;
+        for (int i = 1; i < nt; i++)
+            if (pthread_create(&th[i], NULL, scan_worker, &j) == 0) started = i;
+            else break;
+        scan_worker(&j);
+        for (int i = 1; i <= started; i++) pthread_join(th[i], NULL);
+        free(th);
+        pthread_mutex_destroy(&j.mu);
+        if (j.rc) {
+            rc = j.rc;
+            *err = j.err;
         }
     }
     if (!rc) {
-        printf("row groups: %d of %d scanned\nrows: %lld\n", scanned, tf_pq_num_row_groups(f), (long long)rows);
+        printf("row groups: %d of %d scanned\nrows: %lld\n", nscan, ng, (long long)rows);
         tf_buf t = {0};
         for (int k = 0; k < nsel; k++) {
             const tf_pq_node *leaf = tf_pq_leaf(f, sel[k].col);
@@ -457,9 +536,7 @@ static int run_scan(void *vconf, int argc, char **argv, tf_err *err)
         }
         tf_buf_free(&t);
     }
-    tf_pq_batch_free(&b);
-    free(dst);
-    free(valid);
+    free(groups);
     free(sel);
     tf_pq_close(f);
     return rc;
@@ -470,6 +547,8 @@ static const tf_opt scan_opts[] = {
      "columns to decode: leaf paths (a.list.element.x) or top-level names (default: all)", NULL, NULL},
     {"range", TF_OPT_STRING, offsetof(scan_conf, range), NULL, "COL:LO:HI",
      "skip row groups whose statistics prove numeric column COL has no value in [LO, HI]", NULL, NULL},
+    {"threads", TF_OPT_INT, offsetof(scan_conf, threads), "0", "N",
+     "decode (row group, column) chunks on N threads (0: one per CPU)", NULL, NULL},
     TF_OPT_END,
 };
 
@@ -485,7 +564,7 @@ const tf_cmd tf_cmd_parquet_scan = {
     .details = "Decodes every selected column chunk into typed arrays (the path the lake's scans use; no text\n"
                "output per row) and prints per column the non-null values, nulls, bytes of strings and the\n"
                "min and max found.  With --range only the row groups whose statistics allow a value of COL\n"
-               "in [LO, HI] are read.\n\nExamples:\n\n"
+               "in [LO, HI] are read.  Chunks are decoded on --threads threads sharing one open file.\n\nExamples:\n\n"
                "    tripflow parquet scan trips.parquet --columns lat,lng\n"
                "    tripflow parquet scan trips.parquet --columns lat --range lat:52.3:52.7",
 };

@@ -89,6 +89,12 @@ column id: 50000 values, 0 nulls, min 0, max 49999
 column lat: 50000 values, 0 nulls, min 52.0, max 52.49999
 column lng: 42857 values, 7143 nulls, min 13.000005, max 13.249995
 column u: 50000 values, 0 nulls, 100000 bytes"
+# the same figures whatever the number of threads sharing the open file
+expect_status 0 "$TF" parquet scan "$T/sorted.parquet" --threads 3 --columns lng,u
+expect_eq "$OUT" "row groups: 5 of 5 scanned
+rows: 50000
+column lng: 42857 values, 7143 nulls, min 13.000005, max 13.249995
+column u: 50000 values, 0 nulls, 100000 bytes"
 expect_status 0 $DUCK "SELECT count(lng), min(lng), max(lng), max(lat) FROM read_parquet('$T/sorted.parquet')"
 expect_eq "$OUT" "count(lng),min(lng),max(lng),max(lat)
 42857,13.000005,13.249995,52.49999"
