@@ -14,7 +14,7 @@ CPPFLAGS += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
             -DTF_BUILD_ID='"$(shell git describe --always --dirty 2>/dev/null || echo unknown)"' \
             -I/usr/include/hiredis
 WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow
-LIBS      = -lsqlite3 -lzstd -lsnappy -lz -ljansson -lcurl -lmicrohttpd -lhiredis -lavro \
+LIBS      = -lsqlite3 -lzstd -lsnappy -llz4 -lz -ljansson -lcurl -lmicrohttpd -lhiredis -lavro \
             -lxxhash -lm -pthread
 
 REL_CFLAGS  = $(WARN) -O2 -g -pthread

@@ -19,7 +19,7 @@ pq_build_gen() {
     make -s -C "$ROOT" build/tripflow >/dev/null || exit 1
     GEN=$W/parquet_gen
     cc -O2 -I"$ROOT/include" -D_GNU_SOURCE "$ROOT/bench/parquet_gen.c" "$ROOT/build/libtripflow.a" -o "$GEN" \
-        -lzstd -lsnappy -lz -lxxhash -lm -pthread || exit 1
+        -lzstd -lsnappy -llz4 -lz -lxxhash -lm -pthread || exit 1
 }
 
 # best_of N CMD... -> sets SECS (best wall seconds) and RSS (MB of that run)

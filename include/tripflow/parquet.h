@@ -36,7 +36,8 @@ typedef enum tf_pq_codec {
     TF_PQ_UNCOMPRESSED = 0,
     TF_PQ_SNAPPY = 1,
     TF_PQ_GZIP = 2,
-    TF_PQ_ZSTD = 6
+    TF_PQ_ZSTD = 6,
+    TF_PQ_LZ4_RAW = 7
 } tf_pq_codec;
 
 typedef enum tf_pq_repetition { TF_PQ_REQUIRED = 0, TF_PQ_OPTIONAL = 1, TF_PQ_REPEATED = 2 } tf_pq_repetition;

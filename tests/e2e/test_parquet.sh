@@ -60,7 +60,7 @@ for f in "$PT"/*.parquet; do
 done
 
 # ---- files DuckDB writes, with each codec: lists, structs, lists of structs, maps ----
-for codec in zstd snappy gzip uncompressed; do
+for codec in zstd snappy gzip lz4 uncompressed; do
     expect_status 0 $DUCK "COPY (SELECT i::INT AS i, i * 1000000007 AS b, i / 7 AS d,
         CASE WHEN i % 5 = 0 THEN NULL ELSE 'str' || (i % 13) END AS s, i % 2 = 0 AS bo,
         DATE '2020-01-01' + i::INT AS dt, TIMESTAMP '2024-03-01 10:00:00' + INTERVAL (i * 1001) MILLISECOND AS ts,

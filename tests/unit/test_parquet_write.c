@@ -215,10 +215,10 @@ TF_TEST(pqw_every_type_every_codec_read_back)
 {
     flat_data *x = tf_xcalloc(1, sizeof *x);
     make_flat(x);
-    const int codecs[] = {TF_PQ_ZSTD, TF_PQ_SNAPPY, TF_PQ_GZIP, TF_PQ_UNCOMPRESSED};
-    const char *names[] = {"zstd", "snappy", "gzip", "none"};
+    const int codecs[] = {TF_PQ_ZSTD, TF_PQ_SNAPPY, TF_PQ_GZIP, TF_PQ_LZ4_RAW, TF_PQ_UNCOMPRESSED};
+    const char *names[] = {"zstd", "snappy", "gzip", "lz4", "none"};
     char *first = NULL;
-    for (int ci = 0; ci < 4; ci++) {
+    for (int ci = 0; ci < 5; ci++) {
         tf_err e = {0};
         char *path = tf_xasprintf("%s/flat_%s.parquet", tf_test_tmpdir(), names[ci]);
         CHECK_INT(write_flat(path, codecs[ci], 0, 0, x, &e), TF_OK);

@@ -1,7 +1,9 @@
 /* codec.c — page compression: ZSTD (libzstd, contexts reused per reader or
  * writer), SNAPPY (libsnappy's C API), GZIP (zlib; a page may hold several
- * gzip members) and UNCOMPRESSED. */
+ * gzip members), LZ4_RAW (liblz4; reading also the deprecated LZ4 codec, with
+ * or without Hadoop's framing) and UNCOMPRESSED. */
 #include <limits.h>
+#include <lz4.h>
 #include <snappy-c.h>
 #include <string.h>
 #include <zlib.h>
@@ -52,6 +54,28 @@ static int gunzip(const uint8_t *in, size_t n, uint8_t *out, size_t want, tf_err
     return rc;
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* the deprecated LZ4 codec: Hadoop frames (BE u32 raw size, BE u32 block
+ * size, block)..., or else one raw block */
+static int lz4_hadoop(const uint8_t *in, size_t n, uint8_t *out, size_t want)
+{
+    size_t got = 0;
+    while (n >= 8) {
+        uint32_t raw = be32(in), blk = be32(in + 4);
+        if (blk > n - 8 || raw > want - got) return 0;
+        int r = LZ4_decompress_safe((const char *)in + 8, (char *)out + got, (int)blk, (int)raw);
+        if (r < 0 || (uint32_t)r != raw) return 0;
+        got += raw;
+        in += 8 + blk;
+        n -= 8 + blk;
+    }
+    return n == 0 && got == want;
+}
+
 int pq_decompress(pq_codec_ctx *c, int codec, const uint8_t *in, size_t n, uint8_t *out, size_t want, tf_err *err)
 {
     switch (codec) {
@@ -76,6 +100,16 @@ int pq_decompress(pq_codec_ctx *c, int codec, const uint8_t *in, size_t n, uint8
         size_t r = ZSTD_decompressDCtx(c->zd, out, want, in, n);
         if (ZSTD_isError(r)) return tf_errf(err, TF_EFORMAT, "ZSTD data is corrupt (%s)", ZSTD_getErrorName(r));
         if (r != want) return tf_errf(err, TF_EFORMAT, "ZSTD page expands to %zu bytes, header says %zu", r, want);
+        return TF_OK;
+    }
+    case 5: /* LZ4 (deprecated) */
+    case TF_PQ_LZ4_RAW: {
+        if (n > INT_MAX || want > INT_MAX) return tf_errf(err, TF_EFORMAT, "LZ4 page larger than 2 GiB");
+        if (codec == 5 && lz4_hadoop(in, n, out, want)) return TF_OK;
+        int r = LZ4_decompress_safe((const char *)in, (char *)out, (int)n, (int)want);
+        if (r < 0) return tf_errf(err, TF_EFORMAT, "%s data is corrupt", pq_codec_name(codec));
+        if ((size_t)r != want)
+            return tf_errf(err, TF_EFORMAT, "%s page expands to %d bytes, header says %zu", pq_codec_name(codec), r, want);
         return TF_OK;
     }
     default:
@@ -122,6 +156,15 @@ int pq_compress(pq_codec_ctx *c, int codec, int level, const uint8_t *in, size_t
         size_t r = ZSTD_compressCCtx(c->zc, out->data + out->len, cap, in, n, level ? level : 3);
         if (ZSTD_isError(r)) return tf_errf(err, TF_EIO, "ZSTD compression failed: %s", ZSTD_getErrorName(r));
         out->len += r;
+        return TF_OK;
+    }
+    case TF_PQ_LZ4_RAW: {
+        if (n > (size_t)LZ4_MAX_INPUT_SIZE) return tf_errf(err, TF_EINVAL, "LZ4 page larger than %d bytes", LZ4_MAX_INPUT_SIZE);
+        int cap = LZ4_compressBound((int)n);
+        tf_buf_reserve(out, (size_t)cap);
+        int r = LZ4_compress_default((const char *)in, out->data + out->len, (int)n, cap);
+        if (r <= 0) return tf_errf(err, TF_EIO, "LZ4 compression failed");
+        out->len += (size_t)r;
         return TF_OK;
     }
     default: return tf_errf(err, TF_EINVAL, "cannot write codec %s (%d)", pq_codec_name(codec), codec);

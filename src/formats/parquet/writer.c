@@ -1,7 +1,7 @@
 /* writer.c — the Parquet writer: flat columns and LIST<primitive> /
  * LIST<STRUCT<primitives>> columns from plain C arrays, v1 data pages near
  * the page size, PLAIN or RLE_DICTIONARY (falling back to PLAIN when the
- * dictionary outgrows its limit), ZSTD/SNAPPY/GZIP/none, statistics with
+ * dictionary outgrows its limit), ZSTD/SNAPPY/GZIP/LZ4_RAW/none, statistics with
  * column orders, and a footer with both LogicalType and ConvertedType. */
 #include <errno.h>
 #include <math.h>
@@ -156,7 +156,8 @@ int tf_pq_writer_open(const char *path, const tf_pq_field *fields, int nfields, 
     if (o.row_group_rows <= 0) o.row_group_rows = d.row_group_rows;
     if (o.page_size <= 0) o.page_size = d.page_size;
     if (o.dict_limit <= 0) o.dict_limit = d.dict_limit;
-    if (o.codec != TF_PQ_UNCOMPRESSED && o.codec != TF_PQ_SNAPPY && o.codec != TF_PQ_GZIP && o.codec != TF_PQ_ZSTD)
+    if (o.codec != TF_PQ_UNCOMPRESSED && o.codec != TF_PQ_SNAPPY && o.codec != TF_PQ_GZIP && o.codec != TF_PQ_ZSTD &&
+        o.codec != TF_PQ_LZ4_RAW)
         return tf_errf(err, TF_EINVAL, "%s: unsupported codec %d for writing", path, o.codec);
     if (nfields <= 0) return tf_errf(err, TF_EINVAL, "%s: a Parquet file needs at least one field", path);
     tf_pq_writer *w = tf_xcalloc(1, sizeof *w);
