@@ -200,7 +200,8 @@ int pq_delta_decode(const uint8_t *p0, size_t n, int64_t *out, int64_t count, si
     const uint8_t *p = p0, *end = p0 + n;
     delta_hdr h;
     if (delta_header(&p, end, &h, err)) return TF_EFORMAT;
-    if (h.total < (uint64_t)count)
+    /* the header's count is the page's: a larger one only costs time, so bound it */
+    if (h.total < (uint64_t)count || h.total - (uint64_t)count > h.block)
         return tf_errf(err, TF_EFORMAT, "DELTA_BINARY_PACKED holds %llu values, %lld expected",
                        (unsigned long long)h.total, (long long)count);
     uint64_t vpm = h.block / h.mini;
