@@ -85,14 +85,16 @@ test: deps
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 12
 FUZZ_LIB_SRCS := $(sort $(wildcard src/formats/parquet/*.c) src/formats/csv.c $(wildcard src/core/*.c))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(HDRS)
+$(BUILD)/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_SRCS) -o $@ $(LIBS)
-$(BUILD)/fuzz/corpus_gen: tests/fuzz/corpus_gen.c $(FUZZ_LIB_SRCS) $(HDRS)
-	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -o $@ $(LIBS)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) -o $@ $(LIBS)
+$(BUILD)/fuzz/corpus_gen: tests/fuzz/corpus_gen.c $(FUZZ_LIB_OBJS)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) $< $(FUZZ_LIB_OBJS) -o $@ $(LIBS)
 
 fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus_gen
 	tests/fuzz/run.sh $(FUZZ_SECONDS)

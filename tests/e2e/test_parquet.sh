@@ -73,6 +73,20 @@ for codec in zstd snappy gzip lz4 uncompressed; do
     expect_status 0 $JSONCMP "$T/duck-$codec.jsonl" "$T/tf-$codec.jsonl"
     expect_eq "$OUT" "3000 rows equal" "$codec rows"
 done
+# DuckDB's PARQUET_VERSION V2: DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, BYTE_STREAM_SPLIT
+expect_status 0 $DUCK "COPY (SELECT i::INT AS i, i * 1000000007 AS b, i / 7 AS d, (i / 3)::FLOAT AS f,
+    CASE WHEN i % 5 = 0 THEN NULL ELSE 'str' || (i % 1300) END AS s, [i, i + 1] AS li FROM range(5000) t(i))
+    TO '$T/v2.parquet' (FORMAT PARQUET, PARQUET_VERSION V2, COMPRESSION zstd)"
+expect_status 0 "$TF" parquet schema "$T/v2.parquet"
+expect_contains "$OUT" "column d: DOUBLE ZSTD, encodings BYTE_STREAM_SPLIT"
+expect_contains "$OUT" "column s: BYTE_ARRAY ZSTD, encodings DELTA_LENGTH_BYTE_ARRAY"
+expect_contains "$OUT" "column i: INT32 ZSTD, encodings DELTA_BINARY_PACKED"
+expect_status 0 $DUCK "COPY (SELECT * FROM read_parquet('$T/v2.parquet')) TO '$T/v2-duck.jsonl' (FORMAT JSON)"
+expect_status 0 "$TF" parquet cat "$T/v2.parquet" --format jsonl
+printf '%s\n' "$OUT" >"$T/v2-tf.jsonl"
+expect_status 0 $JSONCMP --float32 "$T/v2-duck.jsonl" "$T/v2-tf.jsonl"
+expect_eq "$OUT" "5000 rows equal" "PARQUET_VERSION V2 rows"
+
 expect_status 0 "$TF" parquet cat "$T/duck-zstd.parquet" --limit 2
 expect_eq "$OUT" 'i,b,d,s,bo,dt,ts,li,st,ls,m
 0,0,0.0,,true,2020-01-01,2024-03-01 10:00:00,,"{""x"":0,""y"":""y0""}","[{""a"":0,""b"":null}]","{""k0"":0}"
