@@ -87,6 +87,25 @@ printf '%s\n' "$OUT" >"$T/v2-tf.jsonl"
 expect_status 0 $JSONCMP --float32 "$T/v2-duck.jsonl" "$T/v2-tf.jsonl"
 expect_eq "$OUT" "5000 rows equal" "PARQUET_VERSION V2 rows"
 
+# more types: decimals (INT64 and FIXED), unsigned ints, TIME, UUID, BLOB, ENUM, milli- and
+# nanosecond timestamps, FLOAT, structs holding lists, lists of lists
+expect_status 0 $DUCK "COPY (SELECT (i / 4)::DECIMAL(10, 2) AS dec, (i * 12345.678)::DECIMAL(18, 3) AS dec18,
+    (i * 1e20)::DECIMAL(38, 4) AS dec38, (i % 200)::UTINYINT AS ut, (i * 1000000)::UBIGINT AS ub,
+    TIME '10:00:00' + INTERVAL (i) SECOND AS tm, uuid() AS u, ('x' || i)::BLOB AS bl,
+    (CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END)::ENUM('a', 'b') AS en,
+    TIMESTAMP_NS '2024-01-01 00:00:00.123456789' AS tns, TIMESTAMP_MS '2024-01-01 00:00:00.123' AS tms,
+    (i * 1.5)::FLOAT AS fl, {'a': [1, 2], 'b': {'c': i}} AS nested, [[i], [], NULL] AS ll FROM range(100) t(i))
+    TO '$T/types.parquet' (FORMAT PARQUET)"
+expect_status 0 $DUCK "COPY (SELECT * FROM read_parquet('$T/types.parquet')) TO '$T/types-duck.jsonl' (FORMAT JSON)"
+expect_status 0 "$TF" parquet cat "$T/types.parquet" --format jsonl
+printf '%s\n' "$OUT" >"$T/types-tf.jsonl"
+expect_status 0 $JSONCMP --float32 "$T/types-duck.jsonl" "$T/types-tf.jsonl"
+expect_eq "$OUT" "100 rows equal" "more types"
+expect_status 0 "$TF" parquet cat "$T/types.parquet" --columns dec,dec38,ut,tm,tns,tms,ll --limit 2
+expect_eq "$OUT" 'dec,dec38,ut,tm,tns,tms,ll
+0.00,0.0000,0,10:00:00,2024-01-01 00:00:00.123456789,2024-01-01 00:00:00.123000,"[[0],[],null]"
+0.25,99999999999999998322.2784,1,10:00:01,2024-01-01 00:00:00.123456789,2024-01-01 00:00:00.123000,"[[1],[],null]"'
+
 expect_status 0 "$TF" parquet cat "$T/duck-zstd.parquet" --limit 2
 expect_eq "$OUT" 'i,b,d,s,bo,dt,ts,li,st,ls,m
 0,0,0.0,,true,2020-01-01,2024-03-01 10:00:00,,"{""x"":0,""y"":""y0""}","[{""a"":0,""b"":null}]","{""k0"":0}"

@@ -195,7 +195,11 @@ void tf_pq_format_value(const tf_pq_file *f, const tf_pq_batch *b, int64_t i, in
             tf_format_date(x, t);
             put_quoted_text(out, t, quote);
         } else if (n->logical == TF_PQL_TIMESTAMP) {
-            tf_format_timestamp(to_micros(x, n->ts_unit), TF_TS_AUTO, t);
+            int64_t us = to_micros(x, n->ts_unit);
+            int len = tf_format_timestamp(us, TF_TS_AUTO, t);
+            int64_t ns = n->ts_unit == TF_PQ_NANOS ? (int64_t)((uint64_t)x - (uint64_t)us * 1000u) : 0;
+            if (ns) /* nanoseconds: nine fraction digits */
+                snprintf(t + len, sizeof t - (size_t)len, "%s%03d", strchr(t, '.') ? "" : ".000000", (int)ns);
             put_quoted_text(out, t, quote);
         } else if (n->logical == TF_PQL_DECIMAL) {
             put_decimal(out, x, n->dec_scale);
