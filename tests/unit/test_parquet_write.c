@@ -577,3 +577,91 @@ TF_TEST(pqw_threads_write_and_read_different_files)
         CHECK_INT(a[i].ok, 1);
     }
 }
+
+/* a list column over many small pages: pages cut only where a row starts */
+TF_TEST(pqw_list_pages_cut_at_row_starts)
+{
+    enum { ROWS = 3000 };
+    static const tf_pq_field e = {"element", TF_PQT_DOUBLE, 1, 0, 0, NULL, 0};
+    const tf_pq_field f[] = {{"id", TF_PQT_INT64, 0, 0, 0, NULL, 0}, {"xs", TF_PQT_LIST, 1, 0, 0, &e, 1}};
+    int64_t *id = tf_xmalloc(ROWS * sizeof *id), *off = tf_xmalloc((ROWS + 1) * sizeof *off);
+    uint8_t *lv = tf_xmalloc(ROWS);
+    double *xs = tf_xmalloc(ROWS * 7 * sizeof *xs);
+    uint8_t *xv = tf_xmalloc(ROWS * 7);
+    int64_t n = 0;
+    for (int i = 0; i < ROWS; i++) {
+        id[i] = i;
+        lv[i] = (uint8_t)(i % 11 != 5);
+        off[i] = n;
+        if (lv[i])
+            for (int k = 0; k < i % 7; k++, n++) {
+                xs[n] = i + k * 0.125;
+                xv[n] = (uint8_t)((i + k) % 9 != 0);
+            }
+    }
+    off[ROWS] = n;
+    tf_pq_col c[2] = {{.values = id}, {.values = xs, .valid = xv, .list_offsets = off, .list_valid = lv}};
+    tf_pq_write_opts o = tf_pq_write_defaults();
+    o.page_size = 512;
+    o.codec = TF_PQ_SNAPPY;
+    tf_err err = {0};
+    tf_pq_writer *w;
+    char *path = tf_xasprintf("%s/listpages.parquet", tf_test_tmpdir());
+    CHECK_INT(tf_pq_writer_open(path, f, 2, &o, &w, &err), TF_OK);
+    CHECK_INT(tf_pq_writer_write(w, ROWS, c, &err), TF_OK);
+    CHECK_INT(tf_pq_writer_close(w, NULL, &err), TF_OK);
+    tf_pq_file *pf;
+    CHECK_INT(tf_pq_open(path, NULL, &pf, &err), TF_OK);
+    tf_pq_page_counts pc;
+    CHECK_INT(tf_pq_count_pages(pf, 0, 1, &pc, &err), TF_OK);
+    CHECK(pc.data_pages_v1 > 10);
+    /* the levels and values come back as written */
+    tf_pq_batch b = {0};
+    CHECK_INT(tf_pq_read_chunk(pf, 0, 1, &b, &err), TF_OK);
+    int64_t li = 0, vi = 0, bad = 0;
+    for (int i = 0; i < ROWS && li < b.num_levels; i++) {
+        int64_t len = lv[i] ? off[i + 1] - off[i] : 0;
+        if (b.rep[li] != 0) bad++;
+        if (!lv[i] || len == 0) {
+            bad += b.def[li] != (lv[i] ? 1 : 0);
+            li++;
+            continue;
+        }
+        for (int64_t k = 0; k < len; k++, li++) {
+            int64_t s = off[i] + k;
+            bad += b.rep[li] != (k ? 1 : 0);
+            bad += b.def[li] != (xv[s] ? 3 : 2);
+            if (xv[s]) bad += ((const double *)b.values)[vi++] != xs[s];
+        }
+    }
+    CHECK_INT(li, b.num_levels);
+    CHECK_INT(vi, b.num_values);
+    CHECK_INT(bad, 0);
+    tf_pq_batch_free(&b);
+    tf_pq_close(pf);
+    if (have_duck()) {
+        char *sql = tf_xasprintf("SELECT count(*) || '/' || count(xs) || '/' || sum(len(xs)) || '/' || "
+                                 "sum(list_sum(xs)) || '/' || sum(len(list_filter(xs, x -> x IS NULL))) "
+                                 "FROM read_parquet('%s')", path);
+        double sum = 0;
+        int64_t cnt = 0, lists = 0, nulls = 0;
+        for (int i = 0; i < ROWS; i++) {
+            if (!lv[i]) continue;
+            lists++;
+            cnt += off[i + 1] - off[i];
+            for (int64_t s = off[i]; s < off[i + 1]; s++) xv[s] ? (void)(sum += xs[s]) : (void)nulls++;
+        }
+        char st[32];
+        tf_format_double(sum, st);
+        char *want = tf_xasprintf("%d/%lld/%lld/%s/%lld", ROWS, (long long)lists, (long long)cnt, st, (long long)nulls);
+        CHECK_DUCK(sql, want);
+        free(want);
+        free(sql);
+    }
+    free(path);
+    free(id);
+    free(off);
+    free(lv);
+    free(xs);
+    free(xv);
+}
