@@ -149,3 +149,34 @@ TF_TEST(pqe_thrift_round_trip)
     CHECK_STR(e.msg, "footer at offset 102: binary length 127 exceeds the 1 bytes left");
     tf_buf_free(&b);
 }
+
+TF_TEST(pqe_gzip_multi_member_and_codecs)
+{
+    /* a GZIP page made of two members decompresses to both halves */
+    const char *a = "the first gzip member of the page, ", *b = "and the second one.";
+    tf_buf z = {0};
+    pq_codec_ctx cc = {0};
+    tf_err e = {0};
+    CHECK_INT(pq_compress(&cc, TF_PQ_GZIP, 0, (const uint8_t *)a, strlen(a), &z, &e), TF_OK);
+    CHECK_INT(pq_compress(&cc, TF_PQ_GZIP, 9, (const uint8_t *)b, strlen(b), &z, &e), TF_OK);
+    size_t want = strlen(a) + strlen(b);
+    char out[128];
+    CHECK_INT(pq_decompress(&cc, TF_PQ_GZIP, (const uint8_t *)z.data, z.len, (uint8_t *)out, want, &e), TF_OK);
+    CHECK(!memcmp(out, a, strlen(a)) && !memcmp(out + strlen(a), b, strlen(b)));
+    /* a size that does not match the header */
+    CHECK_INT(pq_decompress(&cc, TF_PQ_GZIP, (const uint8_t *)z.data, z.len, (uint8_t *)out, want - 1, &e), TF_EFORMAT);
+    CHECK_STR(e.msg, "GZIP page inflates to more than the 53 bytes announced");
+    /* every codec round-trips */
+    const int codecs[] = {TF_PQ_UNCOMPRESSED, TF_PQ_SNAPPY, TF_PQ_GZIP, TF_PQ_ZSTD, TF_PQ_LZ4_RAW};
+    for (int i = 0; i < 5; i++) {
+        z.len = 0;
+        CHECK_INT(pq_compress(&cc, codecs[i], 0, (const uint8_t *)a, strlen(a), &z, &e), TF_OK);
+        memset(out, 0, sizeof out);
+        CHECK_INT(pq_decompress(&cc, codecs[i], (const uint8_t *)z.data, z.len, (uint8_t *)out, strlen(a), &e), TF_OK);
+        CHECK(!memcmp(out, a, strlen(a)));
+    }
+    CHECK_INT(pq_decompress(&cc, 4, (const uint8_t *)z.data, z.len, (uint8_t *)out, 10, &e), TF_EUNSUPPORTED);
+    CHECK_STR(e.msg, "unsupported compression codec BROTLI (4)");
+    pq_codec_free(&cc);
+    tf_buf_free(&z);
+}

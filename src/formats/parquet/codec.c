@@ -48,8 +48,9 @@ static int gunzip(const uint8_t *in, size_t n, uint8_t *out, size_t want, tf_err
         }
         break;
     }
-    if (rc == TF_OK && z.total_out != want)
-        rc = tf_errf(err, TF_EFORMAT, "GZIP page inflates to %lu bytes, header says %zu", z.total_out, want);
+    /* total_out restarts with every member: count what the output buffer took */
+    if (rc == TF_OK && z.avail_out != 0)
+        rc = tf_errf(err, TF_EFORMAT, "GZIP page inflates to %zu bytes, header says %zu", want - z.avail_out, want);
     inflateEnd(&z);
     return rc;
 }
