@@ -19,7 +19,10 @@
 #include "tripflow/timeutil.h"
 #include "tripflow/tripagg.h"
 
+typedef struct tf_lake tf_lake;
+
 typedef struct tf_ingest_opts {
+    tf_lake *lake;               /* the raw layer the trips go to */
     const char *reject_path;     /* NULL: <db without .db>.rejects/run-<id>.csv */
     tf_reject_limit max_rejects;
     int threads;                 /* <= 0: all online CPUs */

@@ -17,8 +17,12 @@
     {"format", TF_OPT_ENUM, offsetof(T, format), NULL, NULL, "output format (default: table on a terminal, else csv)", \
      TF_FMT_CHOICES, NULL}
 
+#define TF_OPT_LAKE(T)                                                                                         \
+    {"lake", TF_OPT_STRING, offsetof(T, lake), NULL, "DIR",                                                     \
+     "the raw layer's directory (default: lake next to the database)", NULL, "TRIPFLOW_LAKE"}
+
 typedef struct ingest_conf {
-    const char *db, *reject, *max_rejects, *notify_url, *timezone;
+    const char *db, *lake, *reject, *max_rejects, *notify_url, *timezone;
     int events, quiet;
     int64_t threads, cell_precision, time_bucket, chunk_size;
     /* watch only */

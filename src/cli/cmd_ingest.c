@@ -10,10 +10,12 @@
 #include "cmd_common.h"
 #include "tripflow/cli.h"
 #include "tripflow/ingest.h"
+#include "tripflow/lake.h"
 #include "tripflow/runs.h"
 
 static const tf_opt ingest_opts[] = {
     TF_OPT_DB(ingest_conf),
+    TF_OPT_LAKE(ingest_conf),
     {"reject", TF_OPT_STRING, offsetof(ingest_conf, reject), NULL, "PATH",
      "write rejected rows here (default: next to the database, <db>.rejects/run-<id>.csv)", NULL, NULL},
     {"max-rejects", TF_OPT_STRING, offsetof(ingest_conf, max_rejects), NULL, "N|P%",
@@ -114,9 +116,11 @@ static int run_ingest(void *vconf, int argc, char **argv, tf_err *err)
     tf_tz *tz = NULL;
     if (tf_ingest_setup(c, &o, &tz, err)) return err->code;
     tf_store *s = NULL;
+    tf_lake *lake = NULL;
     int rc = tf_store_open(c->db, &s, err);
     if (rc) goto out;
-    if ((rc = tf_runs_reap(s, err))) goto out;
+    if ((rc = tf_runs_reap(s, err)) || (rc = tf_lake_open(s, c->lake, &lake, err))) goto out;
+    o.lake = lake;
     char *opts = tf_ingest_options_json(c, &o);
     o.options_json = opts;
     tf_events *bus = tf_ingest_bus(c, s);
@@ -142,6 +146,7 @@ static int run_ingest(void *vconf, int argc, char **argv, tf_err *err)
     free(opts);
     if (failed && argc > 1) rc = tf_errf(err, TF_EFORMAT, "%d of %d files failed", failed, argc);
 out:
+    tf_lake_close(lake);
     tf_store_close(s);
     tf_tz_close(tz);
     return rc;
@@ -158,9 +163,11 @@ const tf_cmd tf_cmd_ingest = {
     .run = run_ingest,
     .details =
         "Each file (\"-\" reads stdin) is one run: rows are parsed and checked (semantics.md §1),\n"
-        "rejected rows go to the reject file with line, field and reason, duplicates are stored\n"
-        "once, and everything commits in one transaction at the end. A file whose content was\n"
-        "loaded before is recognised by its hash and changes nothing.\n\n"
+        "rejected rows go to the reject file with line, field and reason, each trip is stored\n"
+        "once whichever run brings it, the new trips go to the raw layer (Hive-partitioned\n"
+        "Parquet under the lake directory), and everything commits in one transaction at the\n"
+        "end. A file whose content was loaded before is recognised by its hash and changes\n"
+        "nothing.\n\n"
         "Examples:\n\n"
         "    tripflow ingest trips.csv\n"
         "    tripflow ingest a.csv b.csv --reject rejects.csv --events json\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd_common.h"
+#include "tripflow/lake.h"
 #include "tripflow/runs.h"
 #include "tripflow/watch.h"
 
@@ -16,6 +17,8 @@ typedef struct {
 static const tf_opt watch_opts[] = {
     {"db", TF_OPT_STRING, offsetof(watch_conf, in.db), "tripflow.db", "PATH", "the SQLite database file", NULL,
      "TRIPFLOW_DB"},
+    {"lake", TF_OPT_STRING, offsetof(watch_conf, in.lake), NULL, "DIR",
+     "the raw layer's directory (default: lake next to the database)", NULL, "TRIPFLOW_LAKE"},
     {"max-rejects", TF_OPT_STRING, offsetof(watch_conf, in.max_rejects), NULL, "N|P%",
      "fail a file's run when more than N rows (or P% of rows) are rejected", NULL, NULL},
     {"events", TF_OPT_ENUM, offsetof(watch_conf, in.events), "none", NULL,
@@ -51,9 +54,11 @@ static int run_watch(void *vconf, int argc, char **argv, tf_err *err)
     tf_tz *tz = NULL;
     if (tf_ingest_setup(&c->in, &o, &tz, err)) return err->code;
     tf_store *s = NULL;
+    tf_lake *lake = NULL;
     int rc = tf_store_open(c->in.db, &s, err);
     if (rc) goto out;
-    if ((rc = tf_runs_reap(s, err))) goto out;
+    if ((rc = tf_runs_reap(s, err)) || (rc = tf_lake_open(s, c->in.lake, &lake, err))) goto out;
+    o.lake = lake;
     char *opts = tf_ingest_options_json(&c->in, &o);
     o.options_json = opts;
     tf_events *bus = tf_ingest_bus(&c->in, s);
@@ -64,6 +69,7 @@ static int run_watch(void *vconf, int argc, char **argv, tf_err *err)
     tf_events_free(bus);
     free(opts);
 out:
+    tf_lake_close(lake);
     tf_store_close(s);
     tf_tz_close(tz);
     return rc;

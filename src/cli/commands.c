@@ -9,6 +9,7 @@ extern const tf_cmd tf_cmd_ingest, tf_cmd_gen_trips, tf_cmd_runs, tf_cmd_groups,
 extern const tf_cmd tf_cmd_report_weekly, tf_cmd_report_latest, tf_cmd_report_regions;
 extern const tf_cmd tf_cmd_stream, tf_cmd_stream_status, tf_cmd_replay;
 extern const tf_cmd tf_cmd_parquet_schema, tf_cmd_parquet_cat, tf_cmd_parquet_scan;
+extern const tf_cmd tf_cmd_lake_ls, tf_cmd_export_trips;
 
 const tf_cmd *const tf_commands[] = {
     &tf_cmd_ingest,
@@ -18,6 +19,8 @@ const tf_cmd *const tf_commands[] = {
     &tf_cmd_report_latest,
     &tf_cmd_report_regions,
     &tf_cmd_groups,
+    &tf_cmd_lake_ls,
+    &tf_cmd_export_trips,
     &tf_cmd_gen_trips,
     &tf_cmd_stream,
     &tf_cmd_stream_status,

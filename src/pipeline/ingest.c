@@ -139,96 +139,6 @@ static const char *first_reject(ingest_ctx *ctx, char *buf, size_t n)
     return "";
 }
 
-/* ---- commit ---- */
-static const char *spelling(ingest_ctx *ctx, int kind, uint32_t id, size_t *len)
-{
-    uint32_t k = ((uint32_t)kind << 31) | id;
-    for (int c = 0; c < ctx->nchunks; c++) {
-        spelling_slot *s = tf_fmap_find(&ctx->chunks[c].spelling, &k, SPELLING_HASH(k));
-        if (s) {
-            *len = s->len;
-            return s->name;
-        }
-    }
-    *len = ctx->names[kind].names.v[id].len;
-    return ctx->names[kind].names.v[id].name;
-}
-
-typedef struct {
-    const char *name;
-    size_t len;
-    uint32_t id;
-} dim_ref;
-
-static int dim_cmp(const void *a, const void *b)
-{
-    const dim_ref *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = strncasecmp(x->name, y->name, n);
-    if (c) return c;
-    if (x->len != y->len) return x->len < y->len ? -1 : 1;
-    return strncmp(x->name, y->name, n);
-}
-
-/* New names get ids in name order, so a database's ids do not depend on
- * which thread met a name first. */
-static int add_dims(tf_store *s, ingest_ctx *ctx, int kind, const char *used, size_t n, int64_t run_id, int64_t *ids,
-                    tf_err *err)
-{
-    dim_ref *refs = tf_xmalloc((n + 1) * sizeof *refs);
-    size_t m = 0;
-    for (size_t k = 0; k < n; k++)
-        if (used[k]) {
-            refs[m].id = (uint32_t)k;
-            refs[m].name = spelling(ctx, kind, (uint32_t)k, &refs[m].len);
-            m++;
-        }
-    qsort(refs, m, sizeof *refs, dim_cmp);
-    int rc = TF_OK;
-    for (size_t k = 0; k < m && !rc; k++)
-        rc = tf_trips_dim(s, kind, refs[k].name, refs[k].len, run_id, &ids[refs[k].id], NULL, err);
-    free(refs);
-    return rc;
-}
-
-static int commit_run(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx *ctx, int64_t run_id,
-                      const tf_grid *grid, int grid_found, const tf_tripagg *agg, const tf_run_counts *counts,
-                      const char *reject_file, tf_err *err)
-{
-    size_t nr = ctx->names[TF_DIM_REGION].names.n, nd = ctx->names[TF_DIM_DATASOURCE].names.n;
-    int64_t *rid = tf_xcalloc(nr + 1, sizeof *rid), *did = tf_xcalloc(nd + 1, sizeof *did);
-    char *used_r = tf_xcalloc(nr + 1, 1), *used_d = tf_xcalloc(nd + 1, 1);
-    size_t i = 0;
-    const tf_fact *f;
-    while ((f = tf_tripagg_next_fact(agg, &i))) {
-        used_r[f->region] = 1;
-        used_d[f->datasource] = 1;
-    }
-    int rc = tf_store_begin(s, err);
-    if (rc) goto out;
-    if (!grid_found && (rc = tf_trips_set_grid(s, grid, err))) goto fail;
-    if ((rc = add_dims(s, ctx, TF_DIM_REGION, used_r, nr, run_id, rid, err))) goto fail;
-    if ((rc = add_dims(s, ctx, TF_DIM_DATASOURCE, used_d, nd, run_id, did, err))) goto fail;
-    if ((rc = tf_trips_add_facts(s, agg, rid, did, err))) goto fail;
-    if ((rc = tf_trips_add_groups(s, agg, rid, err))) goto fail;
-    if ((rc = tf_runs_finish(s, run_id, "loaded", counts, reject_file, NULL, 0, err))) goto fail;
-    tf_events_send(bus, done, TF_SINKS_DURABLE);
-    if (tf_sig_interrupted()) {
-        rc = tf_errf(err, TF_ECANCELED, "interrupted");
-        goto fail;
-    }
-    rc = tf_store_commit(s, err);
-    goto out;
-fail:
-    tf_store_rollback(s);
-out:
-    free(rid);
-    free(did);
-    free(used_r);
-    free(used_d);
-    return rc;
-}
-
 /* A run's final status and its last event commit together (see
  * tf_events_make), then the live sinks hear of it. */
 static int end_run(tf_store *s, tf_events *bus, int64_t run_id, const char *status, const tf_run_counts *c,
@@ -338,6 +248,7 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     tf_fmap_init(&ctx.parts.index, sizeof(part_key) + 8, sizeof(part_key), 64);
     units un;
     memset(&un, 0, sizeof un);
+    tf_lake_run *lr = NULL;
     tf_tripagg agg;
     tf_tripagg_init(&agg, &grid, ctx.threads);
     char *reject_file = NULL;
@@ -402,13 +313,26 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     stage(bus, source, "deduplicating", t0);
     int64_t unique = 0, dups = 0;
     ingest_scatter(&ctx, &un);
-    if (ingest_dedupe(&ctx, &un, &unique, &dups) == TF_OK) {
-        stage(bus, source, "aggregating", t0);
-        rc = ingest_aggregate(&un, &agg);
-    } else {
-        rc = TF_ECANCELED;
+    if ((rc = ingest_resolve_names(s, &ctx, &un, err)) || (rc = tf_lake_run_begin(o->lake, run_id, &lr, err)))
+        goto failed;
+    {
+        /* the lake's key indexes of the partitions this run touches */
+        int64_t *regions = tf_xcalloc((size_t)un.nparts + 1, sizeof *regions);
+        int32_t *months = tf_xcalloc((size_t)un.nparts + 1, sizeof *months);
+        int np = 0;
+        for (int p = 0; p < un.nparts; p++)
+            if (un.db_region[p]) {
+                regions[np] = un.db_region[p];
+                months[np++] = un.keys[p].month;
+            }
+        rc = tf_lake_run_prepare(lr, regions, months, np, err);
+        free(regions);
+        free(months);
+        if (rc) goto failed;
     }
-    if (rc) {
+    if ((rc = ingest_dedupe(&ctx, &un, lr, &unique, &dups, err))) goto failed;
+    stage(bus, source, "aggregating", t0);
+    if ((rc = ingest_aggregate(&un, &agg))) {
         rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
         goto failed;
     }
@@ -428,8 +352,17 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     }
     if (reject_file) json_object_set_new(fj, "reject_file", json_string(reject_file));
     tf_event *done = tf_events_make(bus, "finished", fj);
-    rc = commit_run(s, bus, done, &ctx, run_id, &grid, grid_found, &agg, &counts, reject_file, err);
-    if (rc == TF_OK) tf_events_send(bus, done, TF_SINKS_LIVE);
+    rc = ingest_commit(s, bus, done, &ctx, &un, lr, run_id, &grid, grid_found, &agg, &counts, reject_file, err);
+    if (rc == TF_OK) {
+        tf_lake_run_committed(lr);
+        tf_err pe = {0};
+        if (tf_lake_run_publish(lr, &pe))
+            fprintf(stderr,
+                    "tripflow: warning: run %lld committed, but its lake files are not all in place (%s); the next "
+                    "tripflow that opens the lake finishes the move\n",
+                    (long long)run_id, pe.msg);
+        tf_events_send(bus, done, TF_SINKS_LIVE);
+    }
     tf_event_free(done);
     if (rc) {
         tf_err_prefix(err, "%s: ", source);
@@ -446,12 +379,14 @@ cleanup:
     res->counts = counts;
     for (int c = 0; c < ctx.nchunks; c++) chunk_free(&ctx.chunks[c]);
     free(ctx.chunks);
+    ingest_names_free(&ctx);
     intern_free(&ctx.names[0]);
     intern_free(&ctx.names[1]);
     pthread_mutex_destroy(&ctx.parts.lock);
     tf_fmap_free(&ctx.parts.index);
     tf_vec_free(&ctx.parts.keys);
     units_free(&un);
+    tf_lake_run_free(lr);
     tf_tripagg_free(&agg);
     free(reject_file);
     goto done;

@@ -95,6 +95,7 @@ void ingest_scatter(ingest_ctx *ctx, units *u)
 
 void units_free(units *u)
 {
+    free(u->db_region);
     int nunits = u->nparts * KEY_BUCKETS;
     for (int k = 0; k < nunits; k++) free(u->rows[k]);
     free(u->rows);
@@ -145,10 +146,14 @@ static inline int keyset_add(keyset *ks, tf_key128 k, size_t cap)
 
 typedef struct dd_shared {
     units *u;
+    tf_lake_run *lake;
     tf_tripagg *agg;
     atomic_int next;
     atomic_int shard;
     atomic_llong dups;
+    pthread_mutex_t lock;
+    int failed;
+    tf_err err; /* the first error of any thread */
 } dd_shared;
 
 typedef struct dd_worker {
@@ -156,14 +161,41 @@ typedef struct dd_worker {
     keyset ks;
 } dd_worker;
 
+typedef struct {
+    keyset *ks;
+    size_t cap;
+} stored_ctx;
+
+static void add_stored(void *ud, tf_key128 k)
+{
+    stored_ctx *s = ud;
+    keyset_add(s->ks, k, s->cap);
+}
+
 static void dedupe_unit(dd_worker *w, int unit)
 {
-    int64_t n = w->d->u->n[unit];
+    dd_shared *d = w->d;
+    int64_t n = d->u->n[unit];
     if (!n) return;
+    int p = unit / KEY_BUCKETS, bucket = unit % KEY_BUCKETS;
+    int64_t stored = 0, region = d->u->db_region ? d->u->db_region[p] : 0;
+    if (d->lake && region) stored = tf_lake_run_key_count(d->lake, region, d->u->keys[p].month, bucket);
     size_t cap = 64;
-    while ((int64_t)cap < n * 2) cap *= 2;
-    keyset_reset(&w->ks, n);
-    tf_trip *rows = w->d->u->rows[unit];
+    while ((int64_t)cap < (n + stored) * 2) cap *= 2;
+    keyset_reset(&w->ks, n + stored);
+    if (stored) {
+        /* trips the lake already holds count as duplicates */
+        stored_ctx sc = {&w->ks, cap};
+        tf_err e;
+        if (tf_lake_run_keys(d->lake, region, d->u->keys[p].month, bucket, add_stored, &sc, &e)) {
+            pthread_mutex_lock(&d->lock);
+            if (!d->failed) d->err = e;
+            d->failed = 1;
+            pthread_mutex_unlock(&d->lock);
+            return;
+        }
+    }
+    tf_trip *rows = d->u->rows[unit];
     int64_t dups = 0;
     for (int64_t k = 0; k < n; k++)
         if (!keyset_add(&w->ks, rows[k].key, cap)) {
@@ -179,7 +211,7 @@ static void *dedupe_thread(void *ud)
     int nunits = w->d->u->nparts * KEY_BUCKETS;
     for (;;) {
         int k = atomic_fetch_add(&w->d->next, 1);
-        if (k >= nunits || tf_sig_interrupted()) break;
+        if (k >= nunits || tf_sig_interrupted() || w->d->failed) break;
         dedupe_unit(w, k);
     }
     return NULL;
@@ -198,11 +230,13 @@ static void *aggregate_thread(void *ud)
     return NULL;
 }
 
-int ingest_dedupe(ingest_ctx *ctx, units *u, int64_t *unique, int64_t *duplicates)
+int ingest_dedupe(ingest_ctx *ctx, units *u, tf_lake_run *lr, int64_t *unique, int64_t *duplicates, tf_err *err)
 {
     dd_shared d;
     memset(&d, 0, sizeof d);
     d.u = u;
+    d.lake = lr;
+    pthread_mutex_init(&d.lock, NULL);
     int nt = ctx->threads > 0 ? ctx->threads : 1;
     dd_worker *ws = tf_xcalloc((size_t)nt, sizeof *ws);
     for (int t = 0; t < nt; t++) ws[t].d = &d;
@@ -213,7 +247,12 @@ int ingest_dedupe(ingest_ctx *ctx, units *u, int64_t *unique, int64_t *duplicate
     for (int k = 0; k < u->nparts * KEY_BUCKETS; k++) total += u->n[k];
     *duplicates = atomic_load(&d.dups);
     *unique = total - *duplicates;
-    return tf_sig_interrupted() ? TF_ECANCELED : TF_OK;
+    pthread_mutex_destroy(&d.lock);
+    if (d.failed) {
+        *err = d.err;
+        return err->code;
+    }
+    return tf_sig_interrupted() ? tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept") : TF_OK;
 }
 
 int ingest_aggregate(units *u, tf_tripagg *agg)

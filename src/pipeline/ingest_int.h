@@ -9,10 +9,11 @@
 #include "tripflow/csv.h"
 #include "tripflow/fmap.h"
 #include "tripflow/ingest.h"
+#include "tripflow/lake.h"
 #include "tripflow/trip.h"
 #include "tripflow/trips_store.h"
 
-#define KEY_BITS 6 /* dedupe units per partition: 64, by the top key bits */
+#define KEY_BITS 6 /* dedupe units per partition: 64, by the top key bits (as the lake's key files) */
 #define KEY_BUCKETS (1 << KEY_BITS)
 #define ROWS_PER_BLOCK 4096
 
@@ -90,6 +91,8 @@ typedef struct ingest_ctx {
     tf_trip_layout layout;
     intern names[2];        /* TF_DIM_REGION, TF_DIM_DATASOURCE */
     partmap parts;
+    char **canon[2];        /* by run id: the name as the store has it (or will) */
+    int64_t *db_ids[2];     /* by run id: the store's id, 0 for a new name */
     chunk *chunks;
     int nchunks;
     int threads;
@@ -117,14 +120,26 @@ typedef struct units {
     part_key *keys;     /* by pid */
     tf_trip **rows;     /* [pid * KEY_BUCKETS + bucket] */
     int64_t *n;
+    int64_t *db_region; /* by pid: the store's region id, 0 for a region new to the store */
 } units;
 
 /* Move every chunk's rows into units (frees the chunks' row blocks). */
 void ingest_scatter(ingest_ctx *ctx, units *u);
 void units_free(units *u);
-/* Dedupe each unit, flagging duplicates with TF_TRIP_DUP. */
-int ingest_dedupe(ingest_ctx *ctx, units *u, int64_t *unique, int64_t *duplicates);
+/* Dedupe each unit, flagging duplicates with TF_TRIP_DUP: trips seen earlier
+ * in the run, and trips the lake already holds (lr, may be NULL). */
+int ingest_dedupe(ingest_ctx *ctx, units *u, tf_lake_run *lr, int64_t *unique, int64_t *duplicates, tf_err *err);
 /* Aggregate the unique rows into agg, one thread per shard. */
 int ingest_aggregate(units *u, tf_tripagg *agg);
+
+/* The first spelling of a name in the input (in chunk order). */
+const char *ingest_spelling(ingest_ctx *ctx, int kind, uint32_t id, size_t *len);
+/* canon[] and db_ids[] of every name, and the units' store region ids. */
+int ingest_resolve_names(tf_store *s, ingest_ctx *ctx, units *u, tf_err *err);
+void ingest_names_free(ingest_ctx *ctx);
+/* Write the lake files and commit everything (see ingest_commit.c). */
+int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx *ctx, units *u, tf_lake_run *lr,
+                  int64_t run_id, const tf_grid *grid, int grid_found, const tf_tripagg *agg,
+                  const tf_run_counts *counts, const char *reject_file, tf_err *err);
 
 #endif

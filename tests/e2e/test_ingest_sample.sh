@@ -20,7 +20,8 @@ expect_eq "$(sql 'select group_concat(name) from (select name from regions order
 expect_eq "$(sql 'select count(*) from datasources')" 5 "datasources"
 expect_eq "$(sql "select trip_count, latest_trip from hourly_trips_v where region='Prague' and datasource='funny_car' and hour_start='2018-05-28 09:00:00'")" "1|2018-05-28 09:03:40" "one fact row"
 expect_eq "$(sql "select origin_cell, destination_cell, bucket_start, trip_count from trip_groups_v where first_trip='2018-05-28 09:03:40'")" "u2fk3y|u2fk8m|09:00|1" "a group row"
-expect_eq "$(sql "select key, value from settings order by key" | tr '\n' ' ')" "group_cell_precision|6 group_time_bucket_seconds|3600 " "grid settings"
+expect_eq "$(sql "select key, value from settings where key like 'group%' order by key" | tr '\n' ' ')" "group_cell_precision|6 group_time_bucket_seconds|3600 " "grid settings"
+expect_eq "$(sql "select value from settings where key = 'lake_path'")" "$T/lake" "the lake beside the database"
 
 # weekly average for Turin: 38 trips over the 5 ISO weeks 2018-04-30 .. 2018-06-03
 expect_status 0 "$TF" report weekly --region turin --format json

@@ -7,6 +7,7 @@
 #include "tripflow/fsutil.h"
 #include "tripflow/jsonw.h"
 #include "tripflow/reject.h"
+#include "tripflow/sort.h"
 
 static char *slurp(const char *path)
 {
@@ -111,4 +112,23 @@ TF_TEST(fs_helpers)
     free(top);
     free(f);
     free(deep);
+}
+
+TF_TEST(radix_sort_is_a_stable_sort)
+{
+    enum { N = 100000 };
+    tf_kv64 *v = tf_xmalloc(N * sizeof *v), *tmp = tf_xmalloc(N * sizeof *v);
+    srand(5);
+    for (int i = 0; i < N; i++) {
+        /* a shared high prefix, few distinct low digits: many ties */
+        v[i].key = (UINT64_C(0xABC) << 48) | ((uint64_t)(rand() % 5000) << 20) | (uint64_t)(rand() % 3);
+        v[i].val = (uint64_t)i;
+    }
+    tf_sort_kv64(v, tmp, N);
+    int ok = 1;
+    for (int i = 1; i < N && ok; i++)
+        ok = v[i - 1].key < v[i].key || (v[i - 1].key == v[i].key && v[i - 1].val < v[i].val);
+    CHECK(ok);
+    free(v);
+    free(tmp);
 }

@@ -1,0 +1,123 @@
+/* lake.h — the raw layer: every loaded trip, with all its fields and its
+ * 128-bit key, in Hive-partitioned Parquet files
+ *   LAKE/trips/region=<R>/month=<YYYY-MM>/part-r<run>-<n>.parquet
+ * that DuckDB, Spark or Trino read directly, catalogued in the store
+ * (lake_files): a file is live exactly when its catalog row is committed.
+ *
+ * A run stages its files under LAKE/_tripflow/staging/run-<id>/ and moves
+ * them into place after its SQL commit; opening the lake finishes the moves
+ * of runs that committed and deletes the staging of runs that did not.
+ * Beside each Parquet file, LAKE/_tripflow/keys/... holds its trip keys
+ * sorted, so a run can tell which of its trips are already stored by reading
+ * only the keys that can match. */
+#ifndef TF_LAKE_H
+#define TF_LAKE_H
+
+#include <stdint.h>
+
+#include "tripflow/err.h"
+#include "tripflow/geo.h"
+#include "tripflow/hash.h"
+#include "tripflow/store.h"
+#include "tripflow/trip.h"
+
+typedef struct tf_lake tf_lake;
+/* a string in a scanned batch (the Parquet reader's tf_pq_str) */
+typedef struct tf_pq_str tf_pq_str_ref;
+
+/* Open (create) the lake at dir; when dir is NULL, at "lake" beside the
+ * database tripflow.db, or "NAME.lake" beside a database NAME.db.  The lake is tied to its database by a marker file; a lake of
+ * another database is refused. */
+int tf_lake_open(tf_store *s, const char *dir, tf_lake **out, tf_err *err);
+void tf_lake_close(tf_lake *l);
+const char *tf_lake_root(const tf_lake *l);
+
+enum { TF_MATCH_ORIGIN, TF_MATCH_DESTINATION, TF_MATCH_BOTH, TF_MATCH_EITHER };
+#define TF_MATCH_CHOICES "origin|destination|both|either"
+
+typedef struct tf_lake_file {
+    int64_t file_id, run_id, rows, bytes;
+    int row_groups;
+    const char *path;  /* absolute */
+    const char *rel;   /* relative to the lake */
+    const char *region, *month;
+    int64_t first_us, last_us;
+    tf_bbox origin, destination;
+} tf_lake_file;
+
+typedef struct tf_lake_filter {
+    const char *region;    /* NULL: any (case-insensitive) */
+    int64_t from_us, to_us; /* trips in [from, to); INT64_MIN / INT64_MAX: open */
+    const tf_bbox *box;    /* NULL: any place */
+    int match;             /* with box: which points must be in it */
+} tf_lake_filter;
+
+/* Live files that may hold trips the filter wants (by the catalog's time
+ * range and bounding boxes), in path order. */
+int tf_lake_files(tf_lake *l, const tf_lake_filter *f, void (*fn)(void *ud, const tf_lake_file *file), void *ud,
+                  tf_err *err);
+
+/* "Prague" -> "Prague"; characters Hive/Spark escape in partition values
+ * (/ = % : and the like, control characters) become %XX.  Heap string. */
+char *tf_lake_escape(const char *value, size_t len);
+
+/* The Parquet schema of a lake file, in column order. */
+enum { TF_LAKE_COL_DATASOURCE, TF_LAKE_COL_ORIGIN_LON, TF_LAKE_COL_ORIGIN_LAT, TF_LAKE_COL_DEST_LON,
+       TF_LAKE_COL_DEST_LAT, TF_LAKE_COL_DATETIME, TF_LAKE_COL_TRIP_KEY, TF_LAKE_NCOLS };
+extern const char *const tf_lake_col_names[TF_LAKE_NCOLS];
+
+/* ---- scans ---- */
+/* Trips per ISO week whose points meet box (edges inclusive) as match says,
+ * for the weeks starting at first_week (µs, a Monday 00:00 UTC), nweeks of
+ * them: counts[i] for week i.  Reads only the files (catalog bounding boxes
+ * and time ranges) and row groups (column statistics) that can hold such
+ * trips, on threads threads. */
+int tf_lake_weekly_bbox(tf_lake *l, const tf_bbox *box, int match, int64_t first_week, int nweeks, int threads,
+                        int64_t *counts, tf_err *err);
+
+/* Every live trip of a region (NULL: all) in [from_us, to_us), file by file
+ * in path order, rows in file order, to fn in batches of columns. */
+typedef struct tf_lake_rows {
+    const char *region, *month;
+    int64_t n;
+    const tf_pq_str_ref *datasource; /* n entries */
+    const double *origin_lon, *origin_lat, *destination_lon, *destination_lat;
+    const int64_t *datetime;
+    const uint8_t *trip_key; /* 16 bytes per row */
+} tf_lake_rows;
+int tf_lake_scan(tf_lake *l, const char *region, int64_t from_us, int64_t to_us,
+                 int (*fn)(void *ud, const tf_lake_rows *rows, tf_err *err), void *ud, tf_err *err);
+
+/* ---- a run's writes ---- */
+typedef struct tf_lake_run tf_lake_run;
+
+int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err);
+/* Before dedupe: name the partitions the run touches (region ids of the
+ * store) so their live files' key indexes are opened. */
+int tf_lake_run_prepare(tf_lake_run *lr, const int64_t *region_ids, const int32_t *months, int n, tf_err *err);
+/* How many stored keys of a partition have top 6 bits bucket (no I/O). */
+int64_t tf_lake_run_key_count(const tf_lake_run *lr, int64_t region_id, int32_t month, int bucket);
+/* Every stored key of a partition whose top 6 bits are bucket, to fn.  Safe
+ * from several threads. */
+int tf_lake_run_keys(tf_lake_run *lr, int64_t region_id, int32_t month, int bucket, void (*fn)(void *ud, tf_key128 k),
+                     void *ud, tf_err *err);
+/* Stage one partition's new trips (segments of rows; TF_TRIP_DUP rows are
+ * skipped).  tag identifies the region to tf_lake_run_catalog (the run's
+ * region id); region is its name for the path; ds_names: datasource names by
+ * the rows' datasource ids.  Safe from several threads for different
+ * partitions. */
+int tf_lake_run_write(tf_lake_run *lr, uint32_t tag, const char *region, int32_t month, const tf_trip *const *segs,
+                      const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_err *err);
+/* Inside the run's transaction: the catalog rows of the staged files;
+ * region_ids maps the tags of tf_lake_run_write to the store's region ids. */
+int tf_lake_run_catalog(tf_lake_run *lr, const int64_t *region_ids, tf_err *err);
+/* After the commit: move the staged files into place. */
+int tf_lake_run_publish(tf_lake_run *lr, tf_err *err);
+/* The run's transaction committed: its staged files must survive even if
+ * the publish fails (the next open moves them into place). */
+void tf_lake_run_committed(tf_lake_run *lr);
+/* Done with the run; staged files of a run that did not commit are deleted. */
+void tf_lake_run_free(tf_lake_run *lr);
+int64_t tf_lake_run_files(const tf_lake_run *lr);
+
+#endif

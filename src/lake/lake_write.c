@@ -1,0 +1,384 @@
+/* lake_write.c — a run's writes to the raw layer (see lake.h): key indexes
+ * of the partitions it touches, staging one Parquet file per partition
+ * (split at TF_LAKE_FILE_ROWS) in spatial order, the catalog rows, and the
+ * move into place after the commit. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lake_int.h"
+#include "tripflow/fsutil.h"
+#include "tripflow/parquet.h"
+#include "tripflow/sort.h"
+#include "tripflow/sqlutil.h"
+#include "tripflow/timeutil.h"
+
+#define TF_LAKE_FILE_ROWS (INT64_C(16) << 20) /* rows per file before a partition is split */
+#define TF_LAKE_ROW_GROUP_ROWS 65536          /* small enough for bounding-box pruning */
+
+typedef struct part_keys {
+    int64_t region_id;
+    int32_t month;
+    TF_VEC(keyfile) files;
+} part_keys;
+
+typedef struct staged {
+    char *rel, *tmp, *key_tmp;
+    uint32_t tag;
+    int32_t month;
+    int64_t rows, bytes;
+    int row_groups;
+    int64_t first_us, last_us;
+    tf_bbox origin, destination;
+} staged;
+
+struct tf_lake_run {
+    tf_lake *lake;
+    int64_t run_id;
+    char *staging;
+    TF_VEC(part_keys) parts;
+    pthread_mutex_t lock;
+    TF_VEC(staged) files;
+    int published;
+};
+
+int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err)
+{
+    tf_lake_run *lr = tf_xcalloc(1, sizeof *lr);
+    lr->lake = l;
+    lr->run_id = run_id;
+    lr->staging = tf_xasprintf("%s/_tripflow/staging/run-%lld", l->root, (long long)run_id);
+    pthread_mutex_init(&lr->lock, NULL);
+    int rc = tf_rm_rf(lr->staging, err);
+    if (!rc) rc = tf_mkdir_p(lr->staging, err);
+    if (rc) {
+        tf_lake_run_free(lr);
+        return rc;
+    }
+    *out = lr;
+    return TF_OK;
+}
+
+int64_t tf_lake_run_files(const tf_lake_run *lr) { return (int64_t)lr->files.n; }
+
+int tf_lake_run_prepare(tf_lake_run *lr, const int64_t *region_ids, const int32_t *months, int n, tf_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = tf_sql_prepare(tf_store_sqlite(lr->lake->store),
+                            "SELECT path FROM lake_files WHERE region_id = ? AND month = ? ORDER BY path", &st, err);
+    if (rc) return rc;
+    for (int i = 0; i < n && !rc; i++) {
+        part_keys pk;
+        memset(&pk, 0, sizeof pk);
+        pk.region_id = region_ids[i];
+        pk.month = months[i];
+        char mt[8];
+        lake_month_text(months[i], mt);
+        sqlite3_bind_int64(st, 1, region_ids[i]);
+        sqlite3_bind_text(st, 2, mt, -1, SQLITE_TRANSIENT);
+        int r;
+        while (!rc && (r = tf_sql_step_row(st, err)) == 1) {
+            const char *rel = (const char *)sqlite3_column_text(st, 0);
+            char *kp = lake_key_path(lr->lake->root, rel);
+            keyfile kf;
+            tf_err e2 = {0};
+            if (keyfile_open(kp, &kf, &e2) != TF_OK) {
+                /* the index is derived data: rebuild it from the file */
+                char *pq = tf_path_join(lr->lake->root, rel);
+                rc = keyfile_rebuild(pq, kp, err);
+                free(pq);
+                if (!rc) rc = keyfile_open(kp, &kf, err);
+            }
+            if (!rc) tf_vec_push(&pk.files, kf);
+            free(kp);
+            if (r < 0) rc = err->code;
+        }
+        sqlite3_reset(st);
+        tf_vec_push(&lr->parts, pk);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int64_t tf_lake_run_key_count(const tf_lake_run *lr, int64_t region_id, int32_t month, int bucket)
+{
+    int64_t n = 0;
+    for (size_t p = 0; p < lr->parts.n; p++) {
+        const part_keys *pk = &lr->parts.v[p];
+        if (pk->region_id != region_id || pk->month != month) continue;
+        for (size_t f = 0; f < pk->files.n; f++)
+            n += (int64_t)(pk->files.v[f].start[bucket + 1] - pk->files.v[f].start[bucket]);
+    }
+    return n;
+}
+
+int tf_lake_run_keys(tf_lake_run *lr, int64_t region_id, int32_t month, int bucket, void (*fn)(void *, tf_key128),
+                     void *ud, tf_err *err)
+{
+    for (size_t p = 0; p < lr->parts.n; p++) {
+        part_keys *pk = &lr->parts.v[p];
+        if (pk->region_id != region_id || pk->month != month) continue;
+        tf_buf buf = {0};
+        int rc = TF_OK;
+        for (size_t f = 0; f < pk->files.n && !rc; f++) {
+            int64_t n;
+            if ((rc = keyfile_bucket(&pk->files.v[f], bucket, &buf, &n, err))) break;
+            const uint64_t *w = (const uint64_t *)buf.data;
+            for (int64_t i = 0; i < n; i++) fn(ud, (tf_key128){w[2 * i], w[2 * i + 1]}); /* {lo, hi} as stored */
+        }
+        tf_buf_free(&buf);
+        return rc;
+    }
+    return TF_OK;
+}
+
+/* ---- staging one partition ---- */
+static const tf_pq_field lake_fields[TF_LAKE_NCOLS] = {
+    {"datasource", TF_PQT_STRING, 0, 0, TF_PQ_DICT_ON, NULL, 0},
+    {"origin_lon", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
+    {"origin_lat", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
+    {"destination_lon", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
+    {"destination_lat", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
+    {"datetime", TF_PQT_TIMESTAMP, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
+    {"trip_key", TF_PQT_FIXED, 0, 16, TF_PQ_DICT_OFF, NULL, 0},
+};
+
+typedef struct columns {
+    tf_pq_str *ds;
+    double *c[4];
+    int64_t *ts;
+    uint8_t *key;
+    tf_key128 *keys;
+} columns;
+
+static void stats_of(const columns *c, int64_t from, int64_t n, staged *s)
+{
+    s->first_us = INT64_MAX;
+    s->last_us = INT64_MIN;
+    s->origin = (tf_bbox){180, 90, -180, -90};
+    s->destination = s->origin;
+    for (int64_t i = from; i < from + n; i++) {
+        if (c->ts[i] < s->first_us) s->first_us = c->ts[i];
+        if (c->ts[i] > s->last_us) s->last_us = c->ts[i];
+        tf_bbox *b[2] = {&s->origin, &s->destination};
+        for (int k = 0; k < 2; k++) {
+            double lon = c->c[2 * k][i], lat = c->c[2 * k + 1][i];
+            if (lon < b[k]->min_lon) b[k]->min_lon = lon;
+            if (lon > b[k]->max_lon) b[k]->max_lon = lon;
+            if (lat < b[k]->min_lat) b[k]->min_lat = lat;
+            if (lat > b[k]->max_lat) b[k]->max_lat = lat;
+        }
+    }
+}
+
+static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int32_t month, int part,
+                      const columns *c, int64_t from, int64_t n, tf_err *err)
+{
+    char mt[8];
+    lake_month_text(month, mt);
+    staged s;
+    memset(&s, 0, sizeof s);
+    s.tag = tag;
+    s.month = month;
+    s.rows = n;
+    s.rel = tf_xasprintf("trips/region=%s/month=%s/part-r%lld-%d.parquet", region_dir, mt, (long long)lr->run_id, part);
+    s.tmp = tf_path_join(lr->staging, s.rel);
+    /* staged key files live under staging/keys/ (published to _tripflow/keys/) */
+    s.key_tmp = tf_xasprintf("%s/keys/%.*s.keys", lr->staging, (int)(strlen(s.rel) - 8), s.rel);
+    stats_of(c, from, n, &s);
+    char *dir = tf_dirname(s.tmp), *kdir = tf_dirname(s.key_tmp);
+    int rc = tf_mkdir_p(dir, err);
+    if (!rc) rc = tf_mkdir_p(kdir, err);
+    free(dir);
+    free(kdir);
+    tf_pq_writer *w = NULL;
+    tf_pq_write_opts o = tf_pq_write_defaults();
+    o.row_group_rows = TF_LAKE_ROW_GROUP_ROWS;
+    if (!rc) rc = tf_pq_writer_open(s.tmp, lake_fields, TF_LAKE_NCOLS, &o, &w, err);
+    if (!rc) {
+        tf_pq_col cols[TF_LAKE_NCOLS];
+        memset(cols, 0, sizeof cols);
+        cols[TF_LAKE_COL_DATASOURCE].strs = c->ds + from;
+        for (int k = 0; k < 4; k++) cols[TF_LAKE_COL_ORIGIN_LON + k].values = c->c[k] + from;
+        cols[TF_LAKE_COL_DATETIME].values = c->ts + from;
+        cols[TF_LAKE_COL_TRIP_KEY].values = c->key + from * 16;
+        char run[24];
+        snprintf(run, sizeof run, "%lld", (long long)lr->run_id);
+        tf_pq_writer_add_kv(w, "tripflow.run_id", run);
+        rc = tf_pq_writer_write(w, n, cols, err);
+        tf_pq_write_result res;
+        memset(&res, 0, sizeof res);
+        if (!rc) {
+            rc = tf_pq_writer_close(w, &res, err);
+            s.bytes = res.file_size;
+            s.row_groups = res.num_row_groups;
+            tf_pq_write_result_free(&res);
+        } else {
+            tf_pq_writer_abort(w);
+        }
+    }
+    if (!rc) {
+        tf_key128 *grouped = tf_xmalloc_big((size_t)n * sizeof *grouped + 1);
+        keys_group(c->keys + from, grouped, n);
+        rc = keyfile_write(s.key_tmp, grouped, n, err);
+        free(grouped);
+    }
+    if (rc) {
+        free(s.rel);
+        free(s.tmp);
+        free(s.key_tmp);
+        return rc;
+    }
+    pthread_mutex_lock(&lr->lock);
+    tf_vec_push(&lr->files, s);
+    pthread_mutex_unlock(&lr->lock);
+    return TF_OK;
+}
+
+int tf_lake_run_write(tf_lake_run *lr, uint32_t tag, const char *region, int32_t month, const tf_trip *const *segs,
+                      const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_err *err)
+{
+    int64_t n = 0;
+    for (int s = 0; s < nsegs; s++)
+        for (int64_t i = 0; i < seg_rows[s]; i++) n += !(segs[s][i].datasource & TF_TRIP_DUP);
+    if (!n) return TF_OK;
+    /* spatial order: the origin's geohash bits at full precision, a Z-order
+     * curve, so row groups cover compact areas and bounding boxes prune */
+    tf_kv64 *order = tf_xmalloc_big((size_t)n * sizeof *order), *tmp = tf_xmalloc_big((size_t)n * sizeof *tmp);
+    const tf_trip **rows = tf_xmalloc_big((size_t)n * sizeof *rows);
+    int64_t k = 0;
+    for (int s = 0; s < nsegs; s++)
+        for (int64_t i = 0; i < seg_rows[s]; i++) {
+            const tf_trip *t = &segs[s][i];
+            if (t->datasource & TF_TRIP_DUP) continue;
+            rows[k] = t;
+            order[k].key = tf_geohash_bits(t->olat, t->olon, 12);
+            order[k].val = (uint64_t)k;
+            k++;
+        }
+    tf_sort_kv64(order, tmp, (size_t)n);
+    free(tmp);
+    columns c;
+    c.ds = tf_xmalloc_big((size_t)n * sizeof *c.ds);
+    for (int j = 0; j < 4; j++) c.c[j] = tf_xmalloc_big((size_t)n * sizeof(double));
+    c.ts = tf_xmalloc_big((size_t)n * sizeof *c.ts);
+    c.key = tf_xmalloc_big((size_t)n * 16);
+    c.keys = tf_xmalloc_big((size_t)n * sizeof *c.keys);
+    for (int64_t i = 0; i < n; i++) {
+        const tf_trip *t = rows[order[i].val];
+        const char *ds = ds_names[t->datasource & ~TF_TRIP_DUP];
+        c.ds[i] = (tf_pq_str){ds, (uint32_t)strlen(ds)};
+        c.c[0][i] = t->olon;
+        c.c[1][i] = t->olat;
+        c.c[2][i] = t->dlon;
+        c.c[3][i] = t->dlat;
+        c.ts[i] = t->ts;
+        tf_key_bytes(t->key, c.key + i * 16);
+        c.keys[i] = t->key;
+    }
+    free(order);
+    free(rows);
+    char *region_dir = tf_lake_escape(region, strlen(region));
+    int rc = TF_OK;
+    for (int64_t from = 0, part = 0; from < n && !rc; from += TF_LAKE_FILE_ROWS, part++) {
+        int64_t m = n - from < TF_LAKE_FILE_ROWS ? n - from : TF_LAKE_FILE_ROWS;
+        rc = write_file(lr, region_dir, tag, month, (int)part, &c, from, m, err);
+    }
+    free(region_dir);
+    free(c.ds);
+    for (int j = 0; j < 4; j++) free(c.c[j]);
+    free(c.ts);
+    free(c.key);
+    free(c.keys);
+    return rc;
+}
+
+int tf_lake_run_catalog(tf_lake_run *lr, const int64_t *region_ids, tf_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = tf_sql_prepare(tf_store_sqlite(lr->lake->store),
+                            "INSERT INTO lake_files(path, region_id, month, run_id, rows, bytes, row_groups, first_us, "
+                            "last_us, min_origin_lon, min_origin_lat, max_origin_lon, max_origin_lat, "
+                            "min_destination_lon, min_destination_lat, max_destination_lon, max_destination_lat, "
+                            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            &st, err);
+    if (rc) return rc;
+    char now[32];
+    tf_format_timestamp(tf_now_us(), TF_TS_AUTO, now);
+    for (size_t i = 0; i < lr->files.n && !rc; i++) {
+        staged *s = &lr->files.v[i];
+        char mt[8];
+        lake_month_text(s->month, mt);
+        sqlite3_bind_text(st, 1, s->rel, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, region_ids[s->tag]);
+        sqlite3_bind_text(st, 3, mt, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 4, lr->run_id);
+        sqlite3_bind_int64(st, 5, s->rows);
+        sqlite3_bind_int64(st, 6, s->bytes);
+        sqlite3_bind_int(st, 7, s->row_groups);
+        sqlite3_bind_int64(st, 8, s->first_us);
+        sqlite3_bind_int64(st, 9, s->last_us);
+        double v[8] = {s->origin.min_lon,      s->origin.min_lat,      s->origin.max_lon,      s->origin.max_lat,
+                       s->destination.min_lon, s->destination.min_lat, s->destination.max_lon, s->destination.max_lat};
+        for (int k = 0; k < 8; k++) sqlite3_bind_double(st, 10 + k, v[k]);
+        sqlite3_bind_text(st, 18, now, -1, SQLITE_STATIC);
+        rc = tf_sql_step_done(st, err);
+    }
+    sqlite3_finalize(st);
+    return rc ? tf_err_prefix(err, "lake catalog: ") : TF_OK;
+}
+
+static int move_into_place(const char *from, const char *to, tf_err *err)
+{
+    char *dir = tf_dirname(to);
+    int rc = tf_mkdir_p(dir, err);
+    if (!rc && rename(from, to) != 0) rc = tf_errno(err, TF_EIO, "%s: cannot move to %s", from, to);
+    if (!rc) rc = tf_fsync_path(dir, err);
+    free(dir);
+    return rc;
+}
+
+int tf_lake_run_publish(tf_lake_run *lr, tf_err *err)
+{
+    int rc = TF_OK;
+    for (size_t i = 0; i < lr->files.n && !rc; i++) {
+        staged *s = &lr->files.v[i];
+        char *dst = tf_path_join(lr->lake->root, s->rel), *kdst = lake_key_path(lr->lake->root, s->rel);
+        rc = move_into_place(s->tmp, dst, err);
+        if (!rc) rc = move_into_place(s->key_tmp, kdst, err);
+        free(dst);
+        free(kdst);
+    }
+    if (!rc) {
+        lr->published = 1;
+        rc = tf_rm_rf(lr->staging, err);
+    }
+    return rc;
+}
+
+void tf_lake_run_committed(tf_lake_run *lr) { lr->published = 1; }
+
+void tf_lake_run_free(tf_lake_run *lr)
+{
+    if (!lr) return;
+    if (!lr->published) {
+        tf_err e;
+        tf_rm_rf(lr->staging, &e);
+    }
+    for (size_t p = 0; p < lr->parts.n; p++) {
+        for (size_t f = 0; f < lr->parts.v[p].files.n; f++) keyfile_close(&lr->parts.v[p].files.v[f]);
+        tf_vec_free(&lr->parts.v[p].files);
+    }
+    tf_vec_free(&lr->parts);
+    for (size_t i = 0; i < lr->files.n; i++) {
+        free(lr->files.v[i].rel);
+        free(lr->files.v[i].tmp);
+        free(lr->files.v[i].key_tmp);
+    }
+    tf_vec_free(&lr->files);
+    pthread_mutex_destroy(&lr->lock);
+    free(lr->staging);
+    free(lr);
+}

@@ -1,0 +1,181 @@
+/* ingest_commit.c — the end of an ingest run: the names the run's regions
+ * and datasources go by, the lake files written by worker threads while this
+ * thread writes dimensions, facts and groups into the run's transaction,
+ * then the lake catalog, the run's status and its finished event, the
+ * commit, and the move of the lake files into place. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ingest_int.h"
+#include "tripflow/sig.h"
+#include "tripflow/trips_store.h"
+
+const char *ingest_spelling(ingest_ctx *ctx, int kind, uint32_t id, size_t *len)
+{
+    uint32_t k = ((uint32_t)kind << 31) | id;
+    for (int c = 0; c < ctx->nchunks; c++) {
+        spelling_slot *s = tf_fmap_find(&ctx->chunks[c].spelling, &k, SPELLING_HASH(k));
+        if (s) {
+            *len = s->len;
+            return s->name;
+        }
+    }
+    *len = ctx->names[kind].names.v[id].len;
+    return ctx->names[kind].names.v[id].name;
+}
+
+int ingest_resolve_names(tf_store *s, ingest_ctx *ctx, units *u, tf_err *err)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        size_t n = ctx->names[kind].names.n;
+        ctx->canon[kind] = tf_xcalloc(n + 1, sizeof(char *));
+        ctx->db_ids[kind] = tf_xcalloc(n + 1, sizeof(int64_t));
+        for (size_t k = 0; k < n; k++) {
+            size_t len;
+            const char *sp = ingest_spelling(ctx, kind, (uint32_t)k, &len);
+            char *name = tf_xstrndup(sp, len), *canon = NULL;
+            int rc = tf_trips_dim_find(s, kind, name, &ctx->db_ids[kind][k], &canon, err);
+            ctx->canon[kind][k] = canon ? canon : tf_xstrdup(name);
+            free(name);
+            if (rc) return rc;
+        }
+    }
+    u->db_region = tf_xcalloc((size_t)u->nparts + 1, sizeof *u->db_region);
+    for (int p = 0; p < u->nparts; p++) u->db_region[p] = ctx->db_ids[TF_DIM_REGION][u->keys[p].region];
+    return TF_OK;
+}
+
+void ingest_names_free(ingest_ctx *ctx)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        if (ctx->canon[kind])
+            for (size_t k = 0; k < ctx->names[kind].names.n; k++) free(ctx->canon[kind][k]);
+        free(ctx->canon[kind]);
+        free(ctx->db_ids[kind]);
+        ctx->canon[kind] = NULL;
+        ctx->db_ids[kind] = NULL;
+    }
+}
+
+/* ---- dimensions ---- */
+static int name_cmp(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int c = strcasecmp(x, y);
+    return c ? c : strcmp(x, y);
+}
+
+/* New names get ids in name order, so a database's ids do not depend on
+ * which thread met a name first. */
+static int add_dims(tf_store *s, ingest_ctx *ctx, int kind, const char *used, int64_t run_id, int64_t *ids,
+                    tf_err *err)
+{
+    size_t n = ctx->names[kind].names.n, m = 0;
+    char **names = tf_xmalloc((n + 1) * sizeof *names);
+    for (size_t k = 0; k < n; k++)
+        if (used[k]) names[m++] = ctx->canon[kind][k];
+    qsort(names, m, sizeof *names, name_cmp);
+    int rc = TF_OK;
+    for (size_t k = 0; k < m && !rc; k++) {
+        int64_t id;
+        rc = tf_trips_dim(s, kind, names[k], strlen(names[k]), run_id, &id, NULL, err);
+    }
+    free(names);
+    /* every run id of a name gets the store's id */
+    for (size_t k = 0; k < n && !rc; k++)
+        if (used[k]) rc = tf_trips_dim_find(s, kind, ctx->canon[kind][k], &ids[k], NULL, err);
+    return rc;
+}
+
+/* ---- lake writers ---- */
+typedef struct writers {
+    ingest_ctx *ctx;
+    units *u;
+    tf_lake_run *lr;
+    atomic_int next;
+    pthread_mutex_t lock;
+    int failed;
+    tf_err err;
+} writers;
+
+static void *write_partitions(void *ud)
+{
+    writers *w = ud;
+    for (;;) {
+        int p = atomic_fetch_add(&w->next, 1);
+        if (p >= w->u->nparts || w->failed || tf_sig_interrupted()) break;
+        const tf_trip *segs[KEY_BUCKETS];
+        int64_t rows[KEY_BUCKETS];
+        for (int b = 0; b < KEY_BUCKETS; b++) {
+            segs[b] = w->u->rows[p * KEY_BUCKETS + b];
+            rows[b] = w->u->n[p * KEY_BUCKETS + b];
+        }
+        part_key pk = w->u->keys[p];
+        tf_err e;
+        if (tf_lake_run_write(w->lr, pk.region, w->ctx->canon[TF_DIM_REGION][pk.region], pk.month, segs, rows,
+                              KEY_BUCKETS, (const char *const *)w->ctx->canon[TF_DIM_DATASOURCE], &e)) {
+            pthread_mutex_lock(&w->lock);
+            if (!w->failed) w->err = e;
+            w->failed = 1;
+            pthread_mutex_unlock(&w->lock);
+        }
+    }
+    return NULL;
+}
+
+int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx *ctx, units *u, tf_lake_run *lr,
+                  int64_t run_id, const tf_grid *grid, int grid_found, const tf_tripagg *agg,
+                  const tf_run_counts *counts, const char *reject_file, tf_err *err)
+{
+    size_t nr = ctx->names[TF_DIM_REGION].names.n, nd = ctx->names[TF_DIM_DATASOURCE].names.n;
+    int64_t *rid = tf_xcalloc(nr + 1, sizeof *rid), *did = tf_xcalloc(nd + 1, sizeof *did);
+    char *used_r = tf_xcalloc(nr + 1, 1), *used_d = tf_xcalloc(nd + 1, 1);
+    size_t i = 0;
+    const tf_fact *f;
+    while ((f = tf_tripagg_next_fact(agg, &i))) {
+        used_r[f->region] = 1;
+        used_d[f->datasource] = 1;
+    }
+    /* the lake files are written while the transaction fills */
+    writers w;
+    memset(&w, 0, sizeof w);
+    w.ctx = ctx;
+    w.u = u;
+    w.lr = lr;
+    pthread_mutex_init(&w.lock, NULL);
+    int nt = ctx->threads > 0 ? ctx->threads : 1;
+    pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
+    for (int t = 0; t < nt; t++) pthread_create(&tids[t], NULL, write_partitions, &w);
+
+    int rc = tf_store_begin(s, err);
+    if (!rc && !grid_found) rc = tf_trips_set_grid(s, grid, err);
+    if (!rc) rc = add_dims(s, ctx, TF_DIM_REGION, used_r, run_id, rid, err);
+    if (!rc) rc = add_dims(s, ctx, TF_DIM_DATASOURCE, used_d, run_id, did, err);
+    if (!rc) rc = tf_trips_add_facts(s, agg, rid, did, err);
+    if (!rc) rc = tf_trips_add_groups(s, agg, rid, err);
+    if (rc) w.failed = 1; /* the writers stop early */
+    for (int t = 0; t < nt; t++) pthread_join(tids[t], NULL);
+    free(tids);
+    if (!rc && w.failed) {
+        *err = w.err;
+        rc = err->code;
+    }
+    if (!rc) rc = tf_lake_run_catalog(lr, rid, err);
+    if (!rc) rc = tf_runs_finish(s, run_id, "loaded", counts, reject_file, NULL, 0, err);
+    if (!rc) {
+        tf_events_send(bus, done, TF_SINKS_DURABLE);
+        if (tf_sig_interrupted()) rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
+    }
+    if (!rc) {
+        rc = tf_store_commit(s, err);
+    } else if (tf_store_in_tx(s)) {
+        tf_store_rollback(s);
+    }
+    pthread_mutex_destroy(&w.lock);
+    free(rid);
+    free(did);
+    free(used_r);
+    free(used_d);
+    return rc;
+}
