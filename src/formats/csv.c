@@ -97,7 +97,10 @@ static void parse_quoted(tf_csv_reader *r, tf_csv_record *rec)
                 continue;
             }
             if (p >= end || *p == '\n' || (*p == '\r' && (p + 1 >= end || p[1] == '\n'))) goto eor;
-            set_err(rec, "unexpected text after a closing quote", line_start, p);
+            if (!rec->err) {
+                set_err(rec, "unexpected text after a closing quote", line_start, p);
+                rec->err_field = rec->nfields; /* the quoted field just read */
+            }
             /* skip to the end of this line */
             {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));
