@@ -229,6 +229,12 @@ int tf_format_date(int64_t days, char out[16])
     return snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
+static inline char *put_digits(char *p, int64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10) p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
 int tf_format_timestamp(int64_t us, enum tf_ts_style style, char out[32])
 {
     int64_t days = tf_floordiv(us, TF_US_PER_DAY);
@@ -238,12 +244,34 @@ int tf_format_timestamp(int64_t us, enum tf_ts_style style, char out[32])
     int64_t secs = rem / TF_US_PER_SEC;
     int frac = (int)(rem % TF_US_PER_SEC);
     char sep = style == TF_TS_ISO_Z ? 'T' : ' ';
-    int n = snprintf(out, 32, "%04d-%02d-%02d%c%02d:%02d:%02d", y, m, d, sep, (int)(secs / 3600),
-                     (int)(secs / 60 % 60), (int)(secs % 60));
-    if (style == TF_TS_MILLIS) n += snprintf(out + n, (size_t)(32 - n), ".%03d", frac / 1000);
-    else if (frac) n += snprintf(out + n, (size_t)(32 - n), ".%06d", frac);
-    if (style == TF_TS_ISO_Z) n += snprintf(out + n, (size_t)(32 - n), "Z");
-    return n;
+    char *p = out;
+    if (y >= 0 && y <= 9999) {
+        /* hot path (staypoint text output): digits by hand */
+        p = put_digits(p, y, 4);
+        *p++ = '-';
+        p = put_digits(p, m, 2);
+        *p++ = '-';
+        p = put_digits(p, d, 2);
+        *p++ = sep;
+        p = put_digits(p, secs / 3600, 2);
+        *p++ = ':';
+        p = put_digits(p, secs / 60 % 60, 2);
+        *p++ = ':';
+        p = put_digits(p, secs % 60, 2);
+    } else {
+        p += snprintf(out, 32, "%04d-%02d-%02d%c%02d:%02d:%02d", y, m, d, sep, (int)(secs / 3600),
+                      (int)(secs / 60 % 60), (int)(secs % 60));
+    }
+    if (style == TF_TS_MILLIS) {
+        *p++ = '.';
+        p = put_digits(p, frac / 1000, 3);
+    } else if (frac) {
+        *p++ = '.';
+        p = put_digits(p, frac, 6);
+    }
+    if (style == TF_TS_ISO_Z) *p++ = 'Z';
+    *p = '\0';
+    return (int)(p - out);
 }
 
 /* ---- command-line quantities ---- */
