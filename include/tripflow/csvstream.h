@@ -17,7 +17,7 @@ typedef struct tf_csv_stream {
     char *name; /* the path, or "stdin", for messages */
     int fd;
     tf_buf buf;
-    size_t block;       /* bytes read per refill */
+    size_t block;       /* bytes asked for per read */
     size_t max_record;  /* a record longer than this is cut where the buffer ends */
     int eof, started;
     tf_csv_reader rd;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tripflow/sig.h"
+
 int tf_csv_stream_open(tf_csv_stream *s, const char *path, tf_err *err)
 {
     memset(s, 0, sizeof *s);
@@ -25,8 +27,9 @@ int tf_csv_stream_open(tf_csv_stream *s, const char *path, tf_err *err)
     return TF_OK;
 }
 
-/* Drop the bytes before keep, read at least one more block (and on until a
- * line ends or the input does), and restart the reader at keep's line. */
+/* Drop the bytes before keep, read once more (and on until a line ends or
+ * the input does: a pipe gives what it has, so records are parsed as soon
+ * as their line is complete), and restart the reader at keep's line. */
 static int refill(tf_csv_stream *s, size_t keep, int64_t line, tf_err *err)
 {
     tf_buf *b = &s->buf;
@@ -34,14 +37,16 @@ static int refill(tf_csv_stream *s, size_t keep, int64_t line, tf_err *err)
         memmove(b->data, b->data + keep, b->len - keep);
         b->len -= keep;
     }
-    size_t want = b->len + s->block;
     const char *nl = NULL;
     while (!s->eof) {
         tf_buf_reserve(b, s->block);
         ssize_t n = read(s->fd, b->data + b->len, b->cap - b->len - 1);
         if (n < 0) {
-            if (errno == EINTR) continue;
-            return tf_errno(err, TF_EIO, "%s: read", s->name);
+            if (errno != EINTR) return tf_errno(err, TF_EIO, "%s: read", s->name);
+            /* SIGINT/SIGTERM while waiting on a pipe: stop here */
+            int sig = tf_sig_interrupted();
+            if (sig) return tf_errf(err, TF_ECANCELED, "interrupted by signal %d", sig);
+            continue;
         }
         if (n == 0) {
             s->eof = 1;
@@ -49,8 +54,7 @@ static int refill(tf_csv_stream *s, size_t keep, int64_t line, tf_err *err)
         }
         b->len += (size_t)n;
         s->bytes_read += n;
-        if (b->len < want) continue;
-        nl = memrchr(b->data, '\n', b->len);
+        nl = memrchr(b->data + b->len - n, '\n', (size_t)n);
         if (nl || b->len >= s->max_record) break;
     }
     size_t limit = b->len;
