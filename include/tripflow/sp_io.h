@@ -86,4 +86,12 @@ int tf_sp_sink_open(const char *out, int format, tf_sp_sink **s, tf_err *err);
 /* JSON lines or CSV text */
 int tf_sp_sink_text(const char *out, int format, tf_sp_sink **s, tf_err *err);
 
+/* ---- pipelining (sp_async.c) ---- */
+/* Read inner a few batches ahead in a thread of its own (takes ownership).
+ * For inputs whose reads cannot block for ever: files, not pipes. */
+tf_trip_source *tf_trip_source_prefetch(tf_trip_source *inner);
+/* Hand rows to inner from a writer thread of its own (takes ownership);
+ * write errors come back from a later write or from commit. */
+tf_sp_sink *tf_sp_sink_async(tf_sp_sink *inner);
+
 #endif

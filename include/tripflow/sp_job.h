@@ -23,6 +23,8 @@ typedef struct tf_sp_job {
     const char *tmp_dir;     /* spill files */
     const tf_tz *tz;         /* naive input times; NULL = UTC */
     tf_sp_opts ops;
+    int threads;             /* 1: one thread; 2: reading and writing in threads of
+                              * their own; 0: 2 when there is more than one CPU */
 } tf_sp_job;
 
 typedef struct tf_sp_result {

@@ -14,7 +14,7 @@
 typedef struct sp_conf {
     int format;
     const char *out, *rejects, *max_rejects, *tmp_dir, *tz;
-    int64_t memory;
+    int64_t memory, threads;
     const char *min_dwell, *max_gap, *max_distance;
     int quiet;
 } sp_conf;
@@ -26,9 +26,11 @@ static int run_staypoints(void *vc, int argc, char **argv, tf_err *err)
     (void)argc;
     sp_conf *c = vc;
     tf_sp_job j = {.input = argv[0], .out = c->out, .format = c->format < 0 ? TF_SP_OUT_JSON : c->format,
-                   .memory = c->memory, .tmp_dir = c->tmp_dir, .max_rejects_text = c->max_rejects};
+                   .memory = c->memory, .tmp_dir = c->tmp_dir, .max_rejects_text = c->max_rejects,
+                   .threads = (int)c->threads};
     tf_sp_opts_init(&j.ops);
     if (c->memory < 1024 * 1024) return tf_errf(err, TF_EINVAL, "--memory: at least 1M is needed");
+    if (c->threads < 0 || c->threads > 2) return tf_errf(err, TF_EINVAL, "--threads: expected 0, 1 or 2");
     if (c->min_dwell && tf_parse_duration(c->min_dwell, &j.ops.min_dwell, err))
         return tf_err_prefix(err, "--min-dwell: ");
     if (c->max_gap && tf_parse_duration(c->max_gap, &j.ops.max_gap, err))
@@ -100,6 +102,10 @@ static const tf_opt sp_opts[] = {
      "fail (writing no output) when more rows than this are rejected; default: no limit", NULL, NULL},
     {"tz", TF_OPT_STRING, offsetof(sp_conf, tz), NULL, "ZONE",
      "time zone of input times without an offset (default UTC); output times are UTC", NULL, NULL},
+    {"threads", TF_OPT_INT, offsetof(sp_conf, threads), "0", "N",
+     "1: everything on one thread; 2: reading (from a file) and writing in threads of their own, overlapping "
+     "the grouping; 0: 2 when there is more than one CPU",
+     NULL, NULL},
     {"quiet", TF_OPT_FLAG, offsetof(sp_conf, quiet), NULL, NULL, "no summary on standard error", NULL, NULL},
     TF_OPT_END,
 };

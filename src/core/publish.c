@@ -109,7 +109,8 @@ static int write_all(tf_outfile *f, const char *p, size_t n, tf_err *err)
         ssize_t w = write(f->fd, p, n);
         if (w < 0) {
             if (errno == EINTR) continue;
-            return tf_errno(err, TF_EIO, "%s: write", f->tmp ? f->tmp : "standard output");
+            return tf_errno(err, TF_EIO, "%s: write",
+                            f->tmp ? f->tmp : strcmp(f->path, "-") ? f->path : "standard output");
         }
         p += w;
         n -= (size_t)w;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tripflow/sig.h"
 #include "tripflow/sp_io.h"
@@ -75,6 +76,12 @@ int tf_sp_job_run(const tf_sp_job *j, tf_sp_result *r, tf_err *err)
     if (rc) goto done;
     rc = tf_sp_sink_open(j->out, j->format, &s.sink, err);
     if (rc) goto done;
+    int threads = j->threads > 0 ? j->threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+    if (threads > 1) {
+        /* overlap parsing with grouping, and formatting with computing */
+        if (stat(j->input, &st) == 0 && S_ISREG(st.st_mode)) src = tf_trip_source_prefetch(src);
+        s.sink = tf_sp_sink_async(s.sink);
+    }
     s.rec_size = j->ops.max_distance >= 0 ? sizeof(tf_sp_trip) : REC_SHORT;
     g = tf_xgroup_new(s.rec_size, j->memory, j->tmp_dir);
 

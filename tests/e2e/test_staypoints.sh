@@ -108,9 +108,25 @@ expect_eq "$ERR" "tripflow staypoints: t.parquet: is a Parquet file; Parquet inp
 expect_status 1 "$TF" staypoints "$SAMPLE" --out adir
 expect_eq "$ERR" "tripflow staypoints: adir: is a directory (expected a file name)"
 
+# a failing write (a full disk) fails the run, with or without the writer thread
+"$TF" gen staypoint-trips --users 20000 --seed 2 --out big.csv 2>/dev/null
+for t in 1 2; do
+    expect_status 1 "$TF" staypoints "$SAMPLE" --out /dev/full --threads $t
+    expect_eq "$ERR" "tripflow staypoints: /dev/full: write: No space left on device" "small output, --threads $t"
+    expect_status 1 "$TF" staypoints big.csv --out /dev/full --threads $t
+    expect_eq "$(echo "$ERR" | tail -1)" "tripflow staypoints: /dev/full: write: No space left on device" "large output, --threads $t"
+done
+expect_status 0 "$TF" staypoints big.csv --out t1.jsonl --threads 1 --quiet
+expect_status 0 "$TF" staypoints big.csv --out t2.jsonl --threads 2 --quiet
+cmp -s t1.jsonl t2.jsonl || fail "--threads 1 and 2 give different output"
+expect_status 0 sh -c "'$TF' staypoints - --threads 2 --quiet < big.csv > t3.jsonl"
+cmp -s t1.jsonl t3.jsonl || fail "standard input with --threads 2 gives different output"
+
 # --- option errors (usage: exit 2)
 expect_status 2 "$TF" staypoints "$SAMPLE" --memory 100K
 expect_eq "$ERR" "tripflow staypoints: --memory: at least 1M is needed"
+expect_status 2 "$TF" staypoints "$SAMPLE" --threads 3
+expect_eq "$ERR" "tripflow staypoints: --threads: expected 0, 1 or 2"
 expect_status 2 "$TF" staypoints "$SAMPLE" --min-dwell 5x
 expect_eq "$ERR" "tripflow staypoints: --min-dwell: bad duration '5x': unknown unit 'x' (us, ms, s, m, h, d)"
 expect_status 2 "$TF" staypoints "$SAMPLE" --max-distance far

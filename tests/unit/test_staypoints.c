@@ -218,6 +218,10 @@ TF_TEST(utf8_valid_and_prefix)
     CHECK(!tf_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     CHECK(!tf_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
     CHECK(!tf_utf8_valid("\xe6\x9d" "a", 3));     /* bad continuation */
+    /* past the 8-byte ASCII fast path */
+    CHECK(tf_utf8_valid("abcdefghijklmnop" "\xe6\x9d\xb1" "qrstuvwxyz0123456", 36));
+    CHECK(!tf_utf8_valid("abcdefghijklmnop" "\xff" "qrstuvwxyz01234567", 35));
+    CHECK(!tf_utf8_valid("abcdefghijklmnopqrstuvw" "\xc3", 24));
     CHECK_INT(tf_utf8_prefix("\xe6\x9d\xb1\xe4\xba\xac" "12", 8, 2), 6);
     CHECK_INT(tf_utf8_prefix("ab", 2, 5), 2);
     CHECK_INT(tf_utf8_prefix("ab", 2, 0), 0);
