@@ -38,8 +38,11 @@ static int run_staypoints(void *vc, int argc, char **argv, tf_err *err)
     if (c->max_distance && tf_parse_distance(c->max_distance, &j.ops.max_distance, err))
         return tf_err_prefix(err, "--max-distance: ");
     if (tf_reject_limit_parse(c->max_rejects, &j.max_rejects, err)) return err->code;
+    /* beside the output: out/ (a directory) gives out.rejects.csv, not out/.rejects.csv */
+    size_t olen = strlen(c->out);
+    while (olen > 1 && c->out[olen - 1] == '/') olen--;
     char *rejects = c->rejects ? tf_xstrdup(c->rejects)
-                    : strcmp(c->out, "-") ? tf_xasprintf("%s.rejects.csv", c->out)
+                    : strcmp(c->out, "-") ? tf_xasprintf("%.*s.rejects.csv", (int)olen, c->out)
                                           : tf_xstrdup("staypoints.rejects.csv");
     j.rejects = rejects;
     tf_tz *tz = NULL;

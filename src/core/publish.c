@@ -69,7 +69,8 @@ int tf_outfile_open(tf_outfile *f, const char *path, tf_err *err)
         return TF_OK;
     }
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    size_t n = strlen(path);
+    if ((n && path[n - 1] == '/') || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
         tf_errf(err, TF_EIO, "%s: is a directory (expected a file name)", path);
         goto fail;
     }

@@ -107,6 +107,9 @@ expect_status 1 "$TF" staypoints t.parquet
 expect_eq "$ERR" "tripflow staypoints: t.parquet: is a Parquet file; Parquet input is not supported by this build yet (give a CSV file or - for standard input)"
 expect_status 1 "$TF" staypoints "$SAMPLE" --out adir
 expect_eq "$ERR" "tripflow staypoints: adir: is a directory (expected a file name)"
+expect_status 1 "$TF" staypoints "$SAMPLE" --out newdir/
+expect_eq "$ERR" "tripflow staypoints: newdir/: is a directory (expected a file name)"
+expect_eq "$(ls -A | grep -c newdir)" "0" "nothing made for a refused output"
 
 # a failing write (a full disk) fails the run, with or without the writer thread
 "$TF" gen staypoint-trips --users 20000 --seed 2 --out big.csv 2>/dev/null
