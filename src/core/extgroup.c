@@ -422,12 +422,16 @@ static int finish_in_memory(tf_xgroup *g, tf_xgroup_fn fn, void *ud, tf_err *err
     int rc = TF_OK;
     size_t at = 0;
     for (size_t k = 0; k < g->nkeys && rc == TF_OK; k++) {
+        /* keys in sorted order and their records are scattered in memory:
+         * fetch the entries, key bytes and records of the next ones ahead */
+        if (k + 16 < g->nkeys) __builtin_prefetch(key_at(g, order[k + 16]));
+        if (k + 8 < g->nkeys) __builtin_prefetch(key_at(g, order[k + 8])->p);
         const key_ent *e = key_at(g, order[k]);
         size_t end = e->count, n = end - at;
         tf_buf_clear(&gb);
         tf_buf_reserve(&gb, n * g->rec_size);
         for (size_t i = at; i < end; i++) {
-            if (i + 8 < end) __builtin_prefetch(rec_at(g, perm[i + 8]));
+            if (i + 16 < g->nrec) __builtin_prefetch(rec_at(g, perm[i + 16]));
             memcpy(gb.data + (i - at) * g->rec_size, rec_at(g, perm[i]), g->rec_size);
         }
         at = end;

@@ -43,7 +43,7 @@ static int reject(csv_src *s, const tf_csv_record *rec, const char *field, const
 }
 
 /* the field's text, trimmed of spaces and tabs when trim is set */
-static void field_text(csv_src *s, const tf_csv_field *f, tf_buf *b, int trim, const char **p, size_t *n)
+static void field_text(const tf_csv_field *f, tf_buf *b, int trim, const char **p, size_t *n)
 {
     const char *t = f->p;
     size_t len = f->len;
@@ -57,7 +57,6 @@ static void field_text(csv_src *s, const tf_csv_field *f, tf_buf *b, int trim, c
         while (len && (*t == ' ' || *t == '\t')) t++, len--;
         while (len && (t[len - 1] == ' ' || t[len - 1] == '\t')) len--;
     }
-    (void)s;
     *p = t;
     *n = len;
 }
@@ -67,7 +66,7 @@ static int parse_time(csv_src *s, const tf_csv_field *f, int64_t *out)
 {
     const char *p;
     size_t n;
-    field_text(s, f, &s->val, 1, &p, &n);
+    field_text(f, &s->val, 1, &p, &n);
     if (!n) return -1;
     tf_err e = {0};
     if (tf_parse_timestamp(p, n, s->tz, out, &e) == TF_OK) return 0;
@@ -79,7 +78,7 @@ static int parse_coord(csv_src *s, const tf_csv_field *f, double *out)
 {
     const char *p;
     size_t n;
-    field_text(s, f, &s->val, 1, &p, &n);
+    field_text(f, &s->val, 1, &p, &n);
     if (!n) return -1;
     if (tf_parse_double(p, n, out)) return 0;
     snprintf(s->reason, sizeof s->reason, "expected a decimal number, got '%.*s'", n > 40 ? 40 : (int)n, p);
@@ -100,7 +99,7 @@ static int row(csv_src *s, const tf_csv_record *rec, tf_trip_batch *b, tf_err *e
     }
     const char *uid;
     size_t ulen;
-    field_text(s, &rec->f[s->col[C_USER]], &s->uid, 0, &uid, &ulen);
+    field_text(&rec->f[s->col[C_USER]], &s->uid, 0, &uid, &ulen);
     size_t lead = 0;
     while (lead < ulen && (uid[lead] == ' ' || uid[lead] == '\t')) lead++;
     if (lead == ulen) return reject(s, rec, "user_id", "missing user_id", err);
@@ -170,7 +169,7 @@ static int read_header(csv_src *s, tf_err *err)
     for (int i = 0; i < rec.nfields; i++) {
         const char *p;
         size_t n;
-        field_text(s, &rec.f[i], &s->val, 1, &p, &n);
+        field_text(&rec.f[i], &s->val, 1, &p, &n);
         s->names[i] = tf_xstrndup(p, n);
         for (int c = 0; c < NCOLS; c++) {
             if (strcasecmp(s->names[i], col_names[c])) continue;
