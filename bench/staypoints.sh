@@ -81,21 +81,25 @@ bounded=$((data_bytes / 8 / 1048576))
 [ "$bounded" -ge 1 ] || bounded=1
 mkdir -p "$WORK/spill"
 
-declare -A SECS RSS
-# measure NAME CMD... — best wall time of RUNS runs, and the peak RSS of that run
+declare -A SECS RSS CPU
+# measure NAME CMD... — best wall time of RUNS runs, and the peak RSS and CPU
+# seconds (user + system, every thread) of that run
 measure() {
     local name=$1
     shift
-    local best="" rss=""
+    local best="" rss="" cpu=""
     for _ in $(seq "$RUNS"); do
         sync
-        /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/$name.err" ||
+        /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/$name.err" ||
             { echo "$name failed:" >&2; cat "$WORK/$name.err" >&2; exit 1; }
-        read -r s r < <(tail -1 "$WORK/time.txt")
-        if [ -z "$best" ] || awk "BEGIN { exit !($s < $best) }"; then best=$s rss=$r; fi
+        read -r s r u y < <(tail -1 "$WORK/time.txt")
+        if [ -z "$best" ] || awk "BEGIN { exit !($s < $best) }"; then
+            best=$s rss=$r cpu=$(awk "BEGIN { printf \"%.2f\", $u + $y }")
+        fi
     done
     SECS[$name]=$best
     RSS[$name]=$rss
+    CPU[$name]=$cpu
 }
 
 measure floor cat "$DATA"
@@ -117,7 +121,7 @@ row() { # name label
     local s=${SECS[$1]} r=${RSS[$1]}
     local ratio
     ratio=$(awk "BEGIN { if ($s < 0.01) print \"-\"; else printf \"%.2fx\", ${SECS[duckdb]} / $s }")
-    printf '| %s | %s | %s | %d |\n' "$2" "$s" "$ratio" $((r / 1024))
+    printf '| %s | %s | %s | %s | %d |\n' "$2" "$s" "$ratio" "${CPU[$1]}" $((r / 1024))
 }
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 echo "## staypoints: $USERS users, $trips trips, $INPUT in ($((data_bytes / 1048576)) MiB), $OUTPUT out"
@@ -125,8 +129,8 @@ echo
 echo "Machine: $THREADS CPUs ($cpu), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); $(date -u +%Y-%m-%d)."
 echo "DuckDB $(cd "$ROOT/tests/tools" && node -e "console.log(require('@duckdb/node-api/package.json').version)" 2>/dev/null || echo '?') with $THREADS threads; tripflow $(git -C "$ROOT" describe --always --dirty). Best of $RUNS."
 echo
-echo "| run | seconds | DuckDB time / this | peak RSS (MiB) |"
-echo "| --- | ---: | ---: | ---: |"
+echo "| run | seconds | DuckDB time / this | CPU seconds | peak RSS (MiB) |"
+echo "| --- | ---: | ---: | ---: | ---: |"
 row floor "floor: cat the input"
 row duckdb "DuckDB: the seed's SQL"
 row tripflow "tripflow staypoints"
