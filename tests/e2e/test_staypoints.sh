@@ -24,6 +24,11 @@ expect_status 0 sh -c "cat shuffled.csv | '$TF' staypoints - --quiet"
 expect_eq "$OUT" "$(cat "$EXPECTED")" "stdin, shuffled rows"
 expect_eq "$ERR" "" "--quiet prints nothing"
 
+# a UTF-8 BOM and CRLF line ends change nothing
+(printf '\357\273\277'; sed 's/$/\r/' "$SAMPLE") > crlf.csv
+expect_status 0 "$TF" staypoints crlf.csv --quiet
+expect_eq "$OUT" "$(cat "$EXPECTED")" "BOM and CRLF"
+
 # CSV output: user_id,p1,p2,staypoints_json
 expect_status 0 "$TF" staypoints "$SAMPLE" --format csv --out out.csv --quiet
 expect_eq "$(cat out.csv)" 'user_id,p1,p2,staypoints_json
