@@ -14,7 +14,7 @@ CPPFLAGS += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
             -DTF_BUILD_ID='"$(shell git describe --always --dirty 2>/dev/null || echo unknown)"' \
             -I/usr/include/hiredis
 WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow
-LIBS      = -lsqlite3 -lzstd -lsnappy -lz -ljansson -lcurl -lmicrohttpd -lhiredis -lavro \
+LIBS      = -lsqlite3 -lzstd -lsnappy -llz4 -lz -ljansson -lcurl -lmicrohttpd -lhiredis -lavro \
             -lxxhash -lm -pthread
 
 REL_CFLAGS  = $(WARN) -O2 -g -pthread
@@ -29,7 +29,7 @@ HDRS      := $(shell find include src -name '*.h')
 REL_OBJS  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRCS)) $(BUILD)/rel/gen/embed.o
 ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS)) $(BUILD)/asan/gen/embed.o
 
-.PHONY: all deps test unit e2e demo bench fuzz docs clean asan
+.PHONY: all deps test unit e2e demo bench fuzz fuzz-smoke docs clean asan
 all: $(BUILD)/tripflow
 
 deps:
@@ -78,6 +78,30 @@ test: deps
 	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory fuzz-smoke
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) over the Parquet reader and the core
+# helpers it uses; clang with -fsanitize=fuzzer,address,undefined.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 12
+FUZZ_LIB_SRCS := $(sort $(wildcard src/formats/parquet/*.c) src/formats/csv.c $(wildcard src/core/*.c))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) -o $@ $(LIBS)
+$(BUILD)/fuzz/corpus_gen: tests/fuzz/corpus_gen.c $(FUZZ_LIB_OBJS)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) $< $(FUZZ_LIB_OBJS) -o $@ $(LIBS)
+
+fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus_gen
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# the short run `make test` does: every target for FUZZ_SMOKE_SECONDS
+fuzz-smoke: $(FUZZ_BINS) $(BUILD)/fuzz/corpus_gen
+	tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS)
 
 demo: deps
 	$(MAKE) --no-print-directory $(BUILD)/tripflow

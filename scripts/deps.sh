@@ -5,9 +5,9 @@
 set -e
 
 PKGS="gcc make libc6-dev pkg-config git clang libclang-rt-14-dev
-libsqlite3-dev sqlite3 libzstd-dev libsnappy-dev zlib1g-dev libjansson-dev
+libsqlite3-dev sqlite3 libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev libjansson-dev
 libcurl4-openssl-dev libmicrohttpd-dev libhiredis-dev libavro-dev libxxhash-dev
-redis-server tzdata nodejs npm procps time"
+redis-server tzdata nodejs npm procps time bc"
 
 missing=""
 for p in $PKGS; do

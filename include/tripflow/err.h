@@ -43,6 +43,10 @@ int tf_errno(tf_err *err, int code, const char *fmt, ...)
 /* Prepend context ("file.csv: ") to an existing message; returns err->code. */
 int tf_err_prefix(tf_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tf_err_clear(tf_err *err);
+/* A piece of input for an error message: at most max bytes (then "..."),
+ * control characters shown as \n, \r, \t or \xNN so a reason stays on one
+ * line.  Returns buf. */
+const char *tf_snippet(const char *s, size_t n, size_t max, char *buf, size_t cap);
 const char *tf_code_name(int code);
 
 #endif

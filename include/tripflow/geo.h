@@ -8,8 +8,8 @@
 
 #include "tripflow/err.h"
 
-/* Parse "POINT (lon lat)" / "POINT(lon lat)" with any spacing (case-insensitive
- * keyword).  On failure returns TF_EFORMAT with a reason in err. */
+/* Parse "POINT (lon lat)" / "POINT(lon lat)" with any whitespace (spaces,
+ * tabs, line breaks; case-insensitive keyword).  On failure returns TF_EFORMAT with a reason in err. */
 int tf_parse_wkt_point(const char *s, size_t n, double *lon, double *lat, tf_err *err);
 
 /* Geohash cell of (lat, lon) at precision 1..12 as interleaved bits (5 bits

@@ -17,4 +17,12 @@ void tf_jsonw_i64(tf_buf *b, int64_t v);
 /* "key": (with the quotes and colon; no comma) */
 void tf_jsonw_key(tf_buf *b, const char *key);
 
+/* A jansson value as JSON text, keys in insertion order, numbers in
+ * shortest round-trip form (jansson itself prints 17 digits: 7.6 would come
+ * out as 7.5999999999999996).  indent 0: compact; n: pretty, n spaces. */
+typedef struct json_t json_t;
+void tf_jsonw_value(tf_buf *b, const json_t *v, int indent);
+/* the same, written to stdout with a newline */
+void tf_json_print(const json_t *v, int indent);
+
 #endif

@@ -13,6 +13,11 @@
 void *tf_xmalloc(size_t n);
 void *tf_xcalloc(size_t n, size_t size);
 void *tf_xrealloc(void *p, size_t n);
+/* For big tables probed at random (hash maps, row arrays): from 2 MiB on,
+ * 2 MiB-aligned and backed by transparent huge pages where the kernel
+ * allows, which saves most TLB misses.  Freed with free(). */
+void *tf_xmalloc_big(size_t n);
+void *tf_xcalloc_big(size_t n, size_t size);
 char *tf_xstrdup(const char *s);
 char *tf_xstrndup(const char *s, size_t n);
 /* printf into a fresh heap string */

@@ -13,6 +13,9 @@
 /* Returns 1 on success, 0 when s[0..n) is not a finite decimal number
  * ([+-]digits[.digits][(e|E)[+-]digits]). */
 int tf_parse_double(const char *s, size_t n, double *out);
+/* The length of the longest prefix of s that is such a number (0: none) and
+ * its value; for parsers that read numbers inside other syntax. */
+size_t tf_scan_double(const char *s, size_t n, double *out);
 /* Returns 1 on success, 0 on bad syntax or overflow. */
 int tf_parse_i64(const char *s, size_t n, int64_t *out);
 

@@ -19,6 +19,11 @@ int tf_sql_err(sqlite3 *db, tf_err *err, const char *what);
 /* The SQL of block NAME in an embedded .sql file (path as in the source tree),
  * or NULL.  The returned string is owned by a process-wide cache. */
 const char *tf_sql_named(const char *file, const char *name);
+/* Insert n rows with multi-row statements: head is "INSERT INTO t(a, b)",
+ * tail what follows the VALUES list (e.g. an ON CONFLICT clause, or "").
+ * bind(st, base, i, ud) binds row i's ncols values at parameters base+1... */
+int tf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, const char *tail, size_t n,
+                       void (*bind)(sqlite3_stmt *st, int base, size_t i, void *ud), void *ud, tf_err *err);
 /* single integer result of a query, or the default when no row */
 int tf_sql_int(sqlite3 *db, const char *sql, int64_t dflt, int64_t *out, tf_err *err);
 

@@ -76,3 +76,28 @@ const char *tf_code_name(int code)
     default: return "error";
     }
 }
+
+const char *tf_snippet(const char *s, size_t n, size_t max, char *buf, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && i < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char tmp[5];
+        const char *piece = tmp;
+        size_t len = 1;
+        if (c == '\n') piece = "\\n", len = 2;
+        else if (c == '\r') piece = "\\r", len = 2;
+        else if (c == '\t') piece = "\\t", len = 2;
+        else if (c < 0x20 || c == 0x7f) len = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", c);
+        else tmp[0] = (char)c;
+        if (k + len + 4 >= cap) break;
+        memcpy(buf + k, piece, len);
+        k += len;
+    }
+    if (n > max && k + 4 < cap) {
+        memcpy(buf + k, "...", 3);
+        k += 3;
+    }
+    buf[k] = '\0';
+    return buf;
+}

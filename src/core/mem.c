@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static void oom(size_t n)
@@ -36,6 +37,26 @@ void *tf_xrealloc(void *p, size_t n)
     void *q = realloc(p, n ? n : 1);
     if (!q) oom(n);
     return q;
+}
+
+void *tf_xmalloc_big(size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (n < huge) return tf_xmalloc(n);
+    size_t rounded = (n + huge - 1) & ~(huge - 1);
+    void *p = aligned_alloc(huge, rounded);
+    if (!p) oom(n);
+    madvise(p, rounded, MADV_HUGEPAGE);
+    return p;
+}
+
+void *tf_xcalloc_big(size_t n, size_t size)
+{
+    size_t bytes = n * size;
+    if (size && bytes / size != n) oom(SIZE_MAX);
+    void *p = tf_xmalloc_big(bytes);
+    memset(p, 0, bytes); /* written, not read: no zero-page copy-on-write later */
+    return p;
 }
 
 char *tf_xstrdup(const char *s) { return tf_xstrndup(s, strlen(s)); }

@@ -26,7 +26,29 @@ static int slow_parse(const char *s, size_t n, double *out)
     return ok;
 }
 
-int tf_parse_double(const char *s, size_t n, double *out)
+/* Eight ASCII digits at once (SWAR): a check that all eight bytes are
+ * '0'..'9', and their value. */
+static inline int eight_digits(const char *p, uint64_t *v)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    if (((w & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
+         (((w + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) != UINT64_C(0x3333333333333333))
+        return 0;
+    w -= UINT64_C(0x3030303030303030);
+    w = (w * 10) + (w >> 8); /* pairs */
+    w = (((w & UINT64_C(0x000000FF000000FF)) * UINT64_C(0x000F424000000064)) +
+         (((w >> 16) & UINT64_C(0x000000FF000000FF)) * UINT64_C(0x0000271000000001))) >>
+        32;
+    *v = w;
+    return 1;
+}
+
+/* Strict decimal syntax scanner: returns the length of the longest prefix
+ * that is a number ([+-]digits[.digits][(e|E)[+-]digits], at least one
+ * digit), and its value.  Fast path: up to 19 significant digits and a
+ * decimal exponent within +-22 (Clinger: one exact IEEE operation). */
+size_t tf_scan_double(const char *s, size_t n, double *out)
 {
     size_t i = 0;
     int neg = 0;
@@ -35,69 +57,74 @@ int tf_parse_double(const char *s, size_t n, double *out)
         i++;
     }
     uint64_t mant = 0;
-    int sig = 0;       /* significant digits accumulated */
-    int dropped = 0;   /* significant digits beyond 19 (forces the slow path) */
-    int exp10 = 0;
-    int ndigits = 0;
+    int digits = 0, exp10 = 0;
+    size_t start = i;
+    /* leading zeros never count as significant */
+    while (i < n && s[i] == '0') i++;
+    size_t int_start = i;
     while (i < n && (unsigned)(s[i] - '0') <= 9) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (sig < 19) {
-            if (mant || d) {
-                mant = mant * 10 + d;
-                sig++;
-            }
-        } else {
-            dropped++;
-            exp10++;
-        }
-        ndigits++;
+        mant = mant * 10 + (uint64_t)(s[i] - '0');
         i++;
     }
+    digits = (int)(i - int_start);
+    size_t ndig = i - start;
     if (i < n && s[i] == '.') {
         i++;
+        size_t fs = i;
+        if (!digits) /* 0.000ddd: zeros after the point only move the exponent */
+            while (i < n && s[i] == '0') i++;
+        size_t ds = i;
+        uint64_t eight;
+        while (i + 8 <= n && eight_digits(s + i, &eight)) {
+            mant = mant * 100000000 + eight;
+            i += 8;
+        }
         while (i < n && (unsigned)(s[i] - '0') <= 9) {
-            unsigned d = (unsigned)(s[i] - '0');
-            if (sig < 19) {
-                if (mant || d) {
-                    mant = mant * 10 + d;
-                    sig++;
-                }
-                exp10--;
-            } else {
-                dropped++;
-            }
-            ndigits++;
+            mant = mant * 10 + (uint64_t)(s[i] - '0');
             i++;
         }
+        digits += (int)(i - ds);
+        exp10 -= (int)(i - fs);
+        ndig += i - fs;
     }
-    if (ndigits == 0) return 0;
+    if (ndig == 0) return 0;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t save = i;
         i++;
-        int eneg = 0, e = 0, edigits = 0;
+        int eneg = 0, e = 0;
         if (i < n && (s[i] == '-' || s[i] == '+')) {
             eneg = s[i] == '-';
             i++;
         }
+        size_t es = i;
         while (i < n && (unsigned)(s[i] - '0') <= 9) {
             if (e < 100000) e = e * 10 + (s[i] - '0');
-            edigits++;
             i++;
         }
-        if (!edigits) return 0;
-        exp10 += eneg ? -e : e;
+        if (i == es) i = save; /* "1e" is the number 1 followed by 'e' */
+        else exp10 += eneg ? -e : e;
     }
-    if (i != n) return 0;
-    if (mant == 0 && !dropped) {
-        *out = neg ? -0.0 : 0.0;
-        return 1;
-    }
-    if (!dropped && mant <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
+    if (digits <= 19 && mant <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
         double v = (double)mant;
-        v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+        if (mant == 0) v = 0;
+        else v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
         *out = neg ? -v : v;
-        return 1;
+        return i;
     }
-    return slow_parse(s, n, out);
+    if (digits == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return i;
+    }
+    return slow_parse(s, i, out) ? i : 0;
+}
+
+int tf_parse_double(const char *s, size_t n, double *out)
+{
+    double v;
+    size_t k = tf_scan_double(s, n, &v);
+    if (k == 0 || k != n) return 0;
+    *out = v;
+    return 1;
 }
 
 int tf_parse_i64(const char *s, size_t n, int64_t *out)

@@ -7,13 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t got;
+static volatile sig_atomic_t got, stop, graceful;
 static int pipefd[2] = {-1, -1};
 
 static void on_signal(int s)
 {
     int saved = errno;
-    got = s;
+    if (graceful && !stop) stop = s;
+    else got = s;
     if (pipefd[1] >= 0) {
         ssize_t w = write(pipefd[1], "x", 1);
         (void)w;
@@ -34,10 +35,13 @@ void tf_sig_install(void)
 }
 
 int tf_sig_interrupted(void) { return (int)got; }
+void tf_sig_graceful(int on) { graceful = on; }
+int tf_sig_stop_requested(void) { return (int)(stop || got); }
 
 void tf_sig_reset(void)
 {
     got = 0;
+    stop = 0;
     char buf[64];
     if (pipefd[0] >= 0)
         while (read(pipefd[0], buf, sizeof buf) > 0) {

@@ -127,14 +127,7 @@ static inline int dig2(const char *p, int *v)
     return 1;
 }
 
-static int show(const char *s, size_t n, char *buf, size_t cap)
-{
-    size_t k = n < cap - 4 ? n : cap - 4;
-    memcpy(buf, s, k);
-    if (k < n) memcpy(buf + k, "...", 4);
-    else buf[k] = '\0';
-    return 0;
-}
+static void show(const char *s, size_t n, char *buf, size_t cap) { tf_snippet(s, n, 40, buf, cap); }
 
 int tf_parse_date(const char *s, size_t n, int64_t *out_days, tf_err *err)
 {
@@ -229,45 +222,45 @@ int tf_format_date(int64_t days, char out[16])
     return snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
-static inline char *put_digits(char *p, int64_t v, int n)
+static inline char *two(char *p, int v)
 {
-    for (int i = n - 1; i >= 0; i--, v /= 10) p[i] = (char)('0' + v % 10);
-    return p + n;
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
 }
 
+/* hand-written: output paths format millions of timestamps */
 int tf_format_timestamp(int64_t us, enum tf_ts_style style, char out[32])
 {
     int64_t days = tf_floordiv(us, TF_US_PER_DAY);
     int64_t rem = us - days * TF_US_PER_DAY;
     int y, m, d;
     tf_civil_from_days(days, &y, &m, &d);
-    int64_t secs = rem / TF_US_PER_SEC;
+    int secs = (int)(rem / TF_US_PER_SEC);
     int frac = (int)(rem % TF_US_PER_SEC);
-    char sep = style == TF_TS_ISO_Z ? 'T' : ' ';
     char *p = out;
-    if (y >= 0 && y <= 9999) {
-        /* hot path (staypoint text output): digits by hand */
-        p = put_digits(p, y, 4);
-        *p++ = '-';
-        p = put_digits(p, m, 2);
-        *p++ = '-';
-        p = put_digits(p, d, 2);
-        *p++ = sep;
-        p = put_digits(p, secs / 3600, 2);
-        *p++ = ':';
-        p = put_digits(p, secs / 60 % 60, 2);
-        *p++ = ':';
-        p = put_digits(p, secs % 60, 2);
-    } else {
-        p += snprintf(out, 32, "%04d-%02d-%02d%c%02d:%02d:%02d", y, m, d, sep, (int)(secs / 3600),
-                      (int)(secs / 60 % 60), (int)(secs % 60));
-    }
+    if (y < 0 || y > 9999) return snprintf(out, 32, "%d-%02d-%02d %02d:%02d:%02d", y, m, d, secs / 3600, secs / 60 % 60, secs % 60);
+    p = two(p, y / 100);
+    p = two(p, y % 100);
+    *p++ = '-';
+    p = two(p, m);
+    *p++ = '-';
+    p = two(p, d);
+    *p++ = style == TF_TS_ISO_Z ? 'T' : ' ';
+    p = two(p, secs / 3600);
+    *p++ = ':';
+    p = two(p, secs / 60 % 60);
+    *p++ = ':';
+    p = two(p, secs % 60);
     if (style == TF_TS_MILLIS) {
+        int ms = frac / 1000;
         *p++ = '.';
-        p = put_digits(p, frac / 1000, 3);
+        *p++ = (char)('0' + ms / 100);
+        p = two(p, ms % 100);
     } else if (frac) {
         *p++ = '.';
-        p = put_digits(p, frac, 6);
+        for (int k = 5, f = frac; k >= 0; k--, f /= 10) p[k] = (char)('0' + f % 10);
+        p += 6;
     }
     if (style == TF_TS_ISO_Z) *p++ = 'Z';
     *p = '\0';

@@ -40,12 +40,13 @@ static inline void add_field(tf_csv_record *rec, const char *p, size_t len, int 
     rec->nfields++;
 }
 
-static inline void set_err(tf_csv_record *rec, const char *why, const char *line_start, const char *at)
+/* field: 1-based number of the field the problem is in */
+static inline void set_err(tf_csv_record *rec, const char *why, const char *line_start, const char *at, int field)
 {
     if (rec->err) return;
     rec->err = why;
     rec->err_col = (int)(at - line_start) + 1;
-    rec->err_field = rec->nfields + 1;
+    rec->err_field = field;
 }
 
 /* Slow path: a record containing a quote.  Starts at rec->start. */
@@ -67,7 +68,7 @@ static void parse_quoted(tf_csv_reader *r, tf_csv_record *rec)
                     /* unterminated: the bad record is the physical line where it started */
                     const char *eol = memchr(fs, '\n', (size_t)(end - fs));
                     const char *stop = eol ? eol : end;
-                    set_err(rec, "unterminated quoted field", line_start, fs);
+                    set_err(rec, "unterminated quoted field", line_start, fs, rec->nfields + 1);
                     rec->nfields = 1;
                     rec->len = (size_t)(stop - rec->start);
                     if (rec->len && rec->start[rec->len - 1] == '\r') rec->len--;
@@ -97,10 +98,7 @@ static void parse_quoted(tf_csv_reader *r, tf_csv_record *rec)
                 continue;
             }
             if (p >= end || *p == '\n' || (*p == '\r' && (p + 1 >= end || p[1] == '\n'))) goto eor;
-            if (!rec->err) {
-                set_err(rec, "unexpected text after a closing quote", line_start, p);
-                rec->err_field = rec->nfields; /* the quoted field just read */
-            }
+            set_err(rec, "unexpected text after a closing quote", line_start, p, rec->nfields);
             /* skip to the end of this line */
             {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -111,7 +109,7 @@ static void parse_quoted(tf_csv_reader *r, tf_csv_record *rec)
             /* unquoted field: up to the delimiter or end of line */
             const char *q = p;
             while (q < end && *q != d && *q != '\n') {
-                if (*q == '"') set_err(rec, "quote inside an unquoted field", line_start, q);
+                if (*q == '"') set_err(rec, "quote inside an unquoted field", line_start, q, rec->nfields + 1);
                 q++;
             }
             const char *fe = q;

@@ -11,7 +11,6 @@
 #include "tripflow/geo.h"
 #include "tripflow/num.h"
 #include "tripflow/timeutil.h"
-#include "tripflow/utf8.h"
 
 void tf_sp_opts_init(tf_sp_opts *o)
 {
@@ -137,9 +136,23 @@ int tf_sp_trip_check(const tf_sp_trip *t, const char **field, char *reason, size
     return 1;
 }
 
+/* byte length of the first `chars` characters of UTF-8 s[0..n) (all of s
+ * when shorter): a character starts at every byte that is not 10xxxxxx */
+static size_t char_prefix(const char *str, size_t n, size_t chars)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n && chars) {
+        i++;
+        while (i < n && (s[i] & 0xC0) == 0x80) i++;
+        chars--;
+    }
+    return i;
+}
+
 void tf_sp_partition_keys(const char *id, size_t n, size_t *p1_len, size_t *p2_off, size_t *p2_len)
 {
-    *p1_len = tf_utf8_prefix(id, n, 2);
+    *p1_len = char_prefix(id, n, 2);
     *p2_off = *p1_len;
-    *p2_len = tf_utf8_prefix(id + *p1_len, n - *p1_len, 2);
+    *p2_len = char_prefix(id + *p1_len, n - *p1_len, 2);
 }

@@ -9,7 +9,7 @@
 #include "tripflow/csvstream.h"
 #include "tripflow/num.h"
 #include "tripflow/sp_io.h"
-#include "tripflow/utf8.h"
+#include "tripflow/trip.h" /* tf_utf8_valid */
 
 enum { C_USER, C_START, C_END, C_SLAT, C_SLNG, C_ELAT, C_ELNG, NCOLS };
 static const char *const col_names[NCOLS] = {"user_id", "trip_start_time", "trip_end_time", "start_lat",

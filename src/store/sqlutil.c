@@ -66,6 +66,49 @@ int tf_sql_int(sqlite3 *db, const char *sql, int64_t dflt, int64_t *out, tf_err 
     return r < 0 ? r : TF_OK;
 }
 
+static int prepare_rows(sqlite3 *db, const char *head, int ncols, const char *tail, size_t rows, sqlite3_stmt **st,
+                        tf_err *err)
+{
+    tf_buf b = {0};
+    tf_buf_puts(&b, head);
+    tf_buf_puts(&b, " VALUES ");
+    for (size_t r = 0; r < rows; r++) {
+        tf_buf_puts(&b, r ? ",(" : "(");
+        for (int c = 0; c < ncols; c++) tf_buf_puts(&b, c ? ",?" : "?");
+        tf_buf_putc(&b, ')');
+    }
+    tf_buf_putc(&b, ' ');
+    tf_buf_puts(&b, tail);
+    int rc = tf_sql_prepare(db, tf_buf_cstr(&b), st, err);
+    tf_buf_free(&b);
+    return rc;
+}
+
+int tf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, const char *tail, size_t n,
+                       void (*bind)(sqlite3_stmt *, int, size_t, void *), void *ud, tf_err *err)
+{
+    /* one statement per 64 rows: parsing, binding and statement overhead
+     * are paid per batch, not per row */
+    enum { BATCH = 64 };
+    sqlite3_stmt *full = NULL, *part = NULL;
+    size_t i = 0;
+    int rc = TF_OK;
+    if (n >= BATCH && (rc = prepare_rows(db, head, ncols, tail, BATCH, &full, err))) return rc;
+    for (; i + BATCH <= n; i += BATCH) {
+        for (size_t r = 0; r < BATCH; r++) bind(full, (int)r * ncols, i + r, ud);
+        if ((rc = tf_sql_step_done(full, err))) goto out;
+    }
+    if (i < n) {
+        if ((rc = prepare_rows(db, head, ncols, tail, n - i, &part, err))) goto out;
+        for (size_t r = 0; i + r < n; r++) bind(part, (int)r * ncols, i + r, ud);
+        rc = tf_sql_step_done(part, err);
+    }
+out:
+    sqlite3_finalize(full);
+    sqlite3_finalize(part);
+    return rc;
+}
+
 /* named blocks: cached per (file, name) for the life of the process */
 typedef struct named {
     char *file, *name, *sql;

@@ -59,6 +59,9 @@ need_shared() {
     fi
 }
 
+# JSON text without layout (key order kept, numbers as JavaScript prints them)
+json_compact() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(JSON.parse(s))))'; }
+
 sql() { sqlite3 -batch -noheader "${DB:-$TRIPFLOW_DB}" "$@"; }
 
 finish() {

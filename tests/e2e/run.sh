@@ -12,7 +12,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcod
 
 if [ ! -d "$ROOT/tests/tools/node_modules/@duckdb/node-api" ]; then
     echo "e2e: installing test tools (DuckDB) from the npm registry"
-    (cd "$ROOT/tests/tools" && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+    (cd "$ROOT/tests/tools" && npm install --no-audit --no-fund --loglevel=error) || exit 1
 fi
 
 failed=()

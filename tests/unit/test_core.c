@@ -208,6 +208,48 @@ TF_TEST(hash_keys_hex_roundtrip)
     tf_hasher_free(h);
 }
 
+/* the textbook bisection, as an oracle for the fast cell computation */
+static uint64_t geohash_bisect(double lat, double lon, int precision)
+{
+    double lo_x = -180, hi_x = 180, lo_y = -90, hi_y = 90;
+    uint64_t out = 0;
+    for (int b = 0; b < precision * 5; b++) {
+        double *lo = b % 2 ? &lo_y : &lo_x, *hi = b % 2 ? &hi_y : &hi_x, v = b % 2 ? lat : lon;
+        double mid = (*lo + *hi) / 2;
+        out <<= 1;
+        if (v >= mid) {
+            out |= 1;
+            *lo = mid;
+        } else {
+            *hi = mid;
+        }
+    }
+    return out;
+}
+
+TF_TEST(geohash_fast_equals_bisection)
+{
+    srand(11);
+    for (int i = 0; i < 300000; i++) {
+        int p = 1 + i % 12;
+        double lat, lon;
+        if (i % 3 == 0) { /* exactly on cell edges */
+            int bits = (p * 5) / 2;
+            lat = -90 + (double)(rand() % (1 << (bits > 20 ? 20 : bits))) * (180.0 / (1 << (bits > 20 ? 20 : bits)));
+            lon = -180 + (double)(rand() % (1 << (bits > 20 ? 20 : bits))) * (360.0 / (1 << (bits > 20 ? 20 : bits)));
+        } else {
+            lat = ((double)rand() / RAND_MAX) * 180 - 90;
+            lon = ((double)rand() / RAND_MAX) * 360 - 180;
+        }
+        if (tf_geohash_bits(lat, lon, p) != geohash_bisect(lat, lon, p)) {
+            tf_test_fail(__FILE__, __LINE__, "cell of (%.17g, %.17g) at %d differs from bisection", lat, lon, p);
+            break;
+        }
+    }
+    CHECK(tf_geohash_bits(90, 180, 12) == geohash_bisect(90, 180, 12));
+    CHECK(tf_geohash_bits(-90, -180, 12) == 0);
+}
+
 TF_TEST(geohash_cells)
 {
     char t[13];

@@ -60,8 +60,8 @@ CREATE TABLE hourly_trips (
 
 CREATE TABLE trip_groups (
     region_id             INTEGER NOT NULL REFERENCES regions (region_id),
-    origin_cell           TEXT NOT NULL,
-    destination_cell      TEXT NOT NULL,
+    origin_cell           INTEGER NOT NULL,
+    destination_cell      INTEGER NOT NULL,
     time_bucket           INTEGER NOT NULL,
     trip_count            INTEGER NOT NULL,
     sum_origin_lon        REAL NOT NULL,
@@ -79,10 +79,13 @@ FROM hourly_trips h
 JOIN regions r USING (region_id)
 JOIN datasources d USING (datasource_id);
 
+-- Cells are stored as geohash bits (INTEGER, compact and fast to compare);
+-- the view spells them as geohash text: left-align the bits to 60, take the
+-- 5-bit groups from the top, keep as many characters as the precision.
 CREATE VIEW trip_groups_v AS
 SELECT r.name AS region,
-       g.origin_cell,
-       g.destination_cell,
+       substr(geohash_o, 1, b.precision) AS origin_cell,
+       substr(geohash_d, 1, b.precision) AS destination_cell,
        g.time_bucket,
        printf('%02d:%02d',
               g.time_bucket * b.seconds / 3600,
@@ -94,6 +97,35 @@ SELECT r.name AS region,
        g.sum_destination_lat / g.trip_count  AS mean_destination_lat,
        g.first_trip,
        g.last_trip
-FROM trip_groups g
+FROM (
+    SELECT g.*,
+           substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 55 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 50 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 45 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 40 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 35 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 30 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 25 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 20 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 15 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 10 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 5 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.origin_cell << (5 * (12 - p.precision))) >> 0 & 31) + 1, 1) AS geohash_o,
+           substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 55 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 50 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 45 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 40 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 35 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 30 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 25 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 20 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 15 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 10 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 5 & 31) + 1, 1)
+           || substr('0123456789bcdefghjkmnpqrstuvwxyz', ((g.destination_cell << (5 * (12 - p.precision))) >> 0 & 31) + 1, 1) AS geohash_d
+    FROM trip_groups g
+    CROSS JOIN (SELECT CAST(value AS INTEGER) AS precision FROM settings WHERE key = 'group_cell_precision') p
+) g
 JOIN regions r USING (region_id)
-CROSS JOIN (SELECT CAST(value AS INTEGER) AS seconds FROM settings WHERE key = 'group_time_bucket_seconds') b;
+CROSS JOIN (SELECT (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'group_time_bucket_seconds') AS seconds,
+                   (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'group_cell_precision') AS precision) b;

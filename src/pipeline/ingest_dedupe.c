@@ -1,0 +1,227 @@
+/* ingest_dedupe.c — the scatter, dedupe and aggregate stages of ingest.
+ *
+ * Rows are moved from the chunks into units: one contiguous array per
+ * partition (region, month) and key bucket (the top KEY_BITS bits of the trip
+ * key), in input order (each chunk writes into a range reserved by a prefix
+ * sum over the chunks before it).  Two equal trips always fall into the same
+ * unit, so units are deduplicated independently, in parallel, with a small
+ * hash set of keys that stays in cache.  Duplicates are flagged in place
+ * (TF_TRIP_DUP); unique rows are aggregated into per-thread facts and groups
+ * merged at the end (exactly, so the thread count never changes a result). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_int.h"
+#include "tripflow/sig.h"
+
+/* ---- scatter ---- */
+typedef struct scatter_ctx {
+    ingest_ctx *ictx;
+    units *u;
+    int64_t *offset; /* [chunk * nunits + unit]: where the chunk's rows of the unit go */
+    int nunits;
+    atomic_int next;
+} scatter_ctx;
+
+static void *scatter_thread(void *ud)
+{
+    scatter_ctx *sc = ud;
+    ingest_ctx *ctx = sc->ictx;
+    for (;;) {
+        int c = atomic_fetch_add(&sc->next, 1);
+        if (c >= ctx->nchunks) break;
+        chunk *ch = &ctx->chunks[c];
+        int64_t *off = sc->offset + (size_t)c * (size_t)sc->nunits;
+        row_block *b = ch->head;
+        while (b) {
+            for (uint32_t k = 0; k < b->n; k++) {
+                uint32_t unit = b->unit[k];
+                sc->u->rows[unit][off[unit]++] = b->rows[k];
+            }
+            row_block *next = b->next;
+            free(b);
+            b = next;
+        }
+        ch->head = ch->tail = NULL;
+        ch->nrows = 0;
+    }
+    return NULL;
+}
+
+/* fn on nt threads (the caller's included), all with the same argument */
+static void run_shared(int nt, void *(*fn)(void *), void *arg)
+{
+    pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
+    for (int t = 1; t < nt; t++) pthread_create(&tids[t], NULL, fn, arg);
+    fn(arg);
+    for (int t = 1; t < nt; t++) pthread_join(tids[t], NULL);
+    free(tids);
+}
+
+/* fn on nt threads, thread t getting the t-th of ctx_size-byte contexts */
+static void run_threads(int nt, void *(*fn)(void *), void *ctxs, size_t ctx_size)
+{
+    pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
+    for (int t = 1; t < nt; t++) pthread_create(&tids[t], NULL, fn, (char *)ctxs + (size_t)t * ctx_size);
+    fn(ctxs);
+    for (int t = 1; t < nt; t++) pthread_join(tids[t], NULL);
+    free(tids);
+}
+
+void ingest_scatter(ingest_ctx *ctx, units *u)
+{
+    memset(u, 0, sizeof *u);
+    u->nparts = (int)ctx->parts.keys.n;
+    u->keys = tf_xmalloc(((size_t)u->nparts + 1) * sizeof *u->keys);
+    if (u->nparts) memcpy(u->keys, ctx->parts.keys.v, (size_t)u->nparts * sizeof *u->keys);
+    int nunits = u->nparts * KEY_BUCKETS;
+    u->rows = tf_xcalloc((size_t)nunits + 1, sizeof *u->rows);
+    u->n = tf_xcalloc((size_t)nunits + 1, sizeof *u->n);
+    scatter_ctx sc = {.ictx = ctx, .u = u, .nunits = nunits};
+    sc.offset = tf_xcalloc((size_t)ctx->nchunks * (size_t)nunits + 1, sizeof *sc.offset);
+    for (int c = 0; c < ctx->nchunks; c++) {
+        chunk *ch = &ctx->chunks[c];
+        for (int k = 0; k < nunits; k++) {
+            sc.offset[(size_t)c * (size_t)nunits + (size_t)k] = u->n[k];
+            if ((size_t)k < ch->unit_rows.n) u->n[k] += ch->unit_rows.v[k];
+        }
+    }
+    for (int k = 0; k < nunits; k++) u->rows[k] = u->n[k] ? tf_xmalloc_big((size_t)u->n[k] * sizeof(tf_trip)) : NULL;
+    int nt = ctx->threads < ctx->nchunks ? ctx->threads : ctx->nchunks;
+    if (nt < 1) nt = 1;
+    run_shared(nt, scatter_thread, &sc);
+    free(sc.offset);
+}
+
+void units_free(units *u)
+{
+    int nunits = u->nparts * KEY_BUCKETS;
+    for (int k = 0; k < nunits; k++) free(u->rows[k]);
+    free(u->rows);
+    free(u->n);
+    free(u->keys);
+    memset(u, 0, sizeof *u);
+}
+
+/* ---- dedupe ---- */
+typedef struct keyset {
+    tf_key128 *slots;
+    size_t cap;
+    int has_zero;
+} keyset;
+
+static void keyset_reset(keyset *ks, int64_t n)
+{
+    size_t cap = 64;
+    while ((int64_t)cap < n * 2) cap *= 2;
+    if (cap > ks->cap) {
+        free(ks->slots);
+        ks->slots = tf_xmalloc_big(cap * sizeof *ks->slots);
+        ks->cap = cap;
+    }
+    memset(ks->slots, 0, cap * sizeof *ks->slots);
+    ks->has_zero = 0;
+}
+
+/* 1 when the key was new; cap is the part of the table in use */
+static inline int keyset_add(keyset *ks, tf_key128 k, size_t cap)
+{
+    if (!k.hi && !k.lo) {
+        int had = ks->has_zero;
+        ks->has_zero = 1;
+        return !had;
+    }
+    size_t mask = cap - 1, j = (size_t)k.lo & mask;
+    for (;;) {
+        tf_key128 *s = &ks->slots[j];
+        if (!s->hi && !s->lo) {
+            *s = k;
+            return 1;
+        }
+        if (s->hi == k.hi && s->lo == k.lo) return 0;
+        j = (j + 1) & mask;
+    }
+}
+
+typedef struct dd_shared {
+    units *u;
+    tf_tripagg *agg;
+    atomic_int next;
+    atomic_int shard;
+    atomic_llong dups;
+} dd_shared;
+
+typedef struct dd_worker {
+    dd_shared *d;
+    keyset ks;
+} dd_worker;
+
+static void dedupe_unit(dd_worker *w, int unit)
+{
+    int64_t n = w->d->u->n[unit];
+    if (!n) return;
+    size_t cap = 64;
+    while ((int64_t)cap < n * 2) cap *= 2;
+    keyset_reset(&w->ks, n);
+    tf_trip *rows = w->d->u->rows[unit];
+    int64_t dups = 0;
+    for (int64_t k = 0; k < n; k++)
+        if (!keyset_add(&w->ks, rows[k].key, cap)) {
+            rows[k].datasource |= TF_TRIP_DUP;
+            dups++;
+        }
+    atomic_fetch_add(&w->d->dups, dups);
+}
+
+static void *dedupe_thread(void *ud)
+{
+    dd_worker *w = ud;
+    int nunits = w->d->u->nparts * KEY_BUCKETS;
+    for (;;) {
+        int k = atomic_fetch_add(&w->d->next, 1);
+        if (k >= nunits || tf_sig_interrupted()) break;
+        dedupe_unit(w, k);
+    }
+    return NULL;
+}
+
+/* Each thread owns one shard of the aggregates and reads every unique row,
+ * keeping the facts and groups that hash to its shard: small tables, no
+ * locks, no merge. */
+static void *aggregate_thread(void *ud)
+{
+    dd_shared *d = ud;
+    int k = atomic_fetch_add(&d->shard, 1);
+    int nunits = d->u->nparts * KEY_BUCKETS;
+    for (int unit = 0; unit < nunits && !tf_sig_interrupted(); unit++)
+        tf_tripagg_add_many(d->agg, k, d->u->rows[unit], d->u->n[unit]);
+    return NULL;
+}
+
+int ingest_dedupe(ingest_ctx *ctx, units *u, int64_t *unique, int64_t *duplicates)
+{
+    dd_shared d;
+    memset(&d, 0, sizeof d);
+    d.u = u;
+    int nt = ctx->threads > 0 ? ctx->threads : 1;
+    dd_worker *ws = tf_xcalloc((size_t)nt, sizeof *ws);
+    for (int t = 0; t < nt; t++) ws[t].d = &d;
+    run_threads(nt, dedupe_thread, ws, sizeof *ws);
+    for (int t = 0; t < nt; t++) free(ws[t].ks.slots);
+    free(ws);
+    int64_t total = 0;
+    for (int k = 0; k < u->nparts * KEY_BUCKETS; k++) total += u->n[k];
+    *duplicates = atomic_load(&d.dups);
+    *unique = total - *duplicates;
+    return tf_sig_interrupted() ? TF_ECANCELED : TF_OK;
+}
+
+int ingest_aggregate(units *u, tf_tripagg *agg)
+{
+    dd_shared d;
+    memset(&d, 0, sizeof d);
+    d.u = u;
+    d.agg = agg;
+    run_shared(agg->nshards, aggregate_thread, &d);
+    return tf_sig_interrupted() ? TF_ECANCELED : TF_OK;
+}

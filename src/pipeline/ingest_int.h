@@ -1,0 +1,130 @@
+/* ingest_int.h — internals shared by the ingest stages (parse, dedupe and
+ * aggregate, orchestration).  Not a public interface. */
+#ifndef TF_INGEST_INT_H
+#define TF_INGEST_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "tripflow/csv.h"
+#include "tripflow/fmap.h"
+#include "tripflow/ingest.h"
+#include "tripflow/trip.h"
+#include "tripflow/trips_store.h"
+
+#define KEY_BITS 6 /* dedupe units per partition: 64, by the top key bits */
+#define KEY_BUCKETS (1 << KEY_BITS)
+#define ROWS_PER_BLOCK 4096
+
+/* Run-wide interning of region and datasource names (case-insensitive).
+ * Names live in an arena, so pointers to them are stable. */
+typedef struct intern_entry {
+    const char *name;
+    size_t len;
+} intern_entry;
+
+typedef struct intern {
+    pthread_mutex_t lock;
+    tf_arena arena;
+    TF_VEC(intern_entry) names;
+    tf_fmap index; /* {uint64 hash, uint32 id} */
+} intern;
+
+/* Run-wide partitions (region, month), numbered as first seen. */
+typedef struct part_key {
+    uint32_t region;
+    int32_t month;
+} part_key;
+
+typedef struct partmap {
+    pthread_mutex_t lock;
+    tf_fmap index; /* {part_key, uint32 pid} */
+    TF_VEC(part_key) keys;
+} partmap;
+
+/* A block of parsed rows (chunk-owned, freed once scattered). */
+typedef struct row_block {
+    struct row_block *next;
+    uint32_t n;
+    uint32_t unit[ROWS_PER_BLOCK]; /* each row's dedupe unit */
+    tf_trip rows[ROWS_PER_BLOCK];
+} row_block;
+
+typedef struct reject_rec {
+    int64_t line; /* chunk-relative until fixed up */
+    int field;    /* tf_trip field index or -1 */
+    const char *reason;
+    const char *rec; /* a copy of the record's text */
+    size_t rec_len;
+} reject_rec;
+
+/* first spelling of a name in a chunk; key = kind << 31 | id */
+typedef struct spelling_slot {
+    uint32_t key;
+    uint32_t len;
+    const char *name;
+} spelling_slot;
+#define SPELLING_HASH(k) ((k) * UINT64_C(0x9E3779B97F4A7C15))
+
+typedef struct chunk {
+    const char *begin, *limit; /* records starting in [begin, limit) */
+    const char *stop;          /* where parsing ended */
+    int64_t lines;             /* lines from begin to stop */
+    int64_t first_line;        /* global line of begin (after fix-up) */
+    int64_t rows_read;
+    tf_arena arena;            /* reasons, reject text, spellings */
+    row_block *head, *tail;    /* parsed rows in input order */
+    int64_t nrows;
+    TF_VEC(int64_t) unit_rows; /* rows per unit (pid * KEY_BUCKETS + bucket) */
+    TF_VEC(reject_rec) rejects;
+    tf_fmap spelling;          /* first spelling of each name here */
+} chunk;
+
+typedef struct ingest_ctx {
+    const tf_ingest_opts *o;
+    const char *path;
+    const char *data, *end; /* the whole input */
+    int mapped;             /* data is a file mapping (pages can be released) */
+    const char *body;       /* first byte after the header */
+    int64_t body_line;      /* line number of body */
+    tf_trip_layout layout;
+    intern names[2];        /* TF_DIM_REGION, TF_DIM_DATASOURCE */
+    partmap parts;
+    chunk *chunks;
+    int nchunks;
+    int threads;
+    atomic_int next_chunk;
+    atomic_llong bytes_done, rows_done, rejects_seen;
+    atomic_int abort; /* 1: too many rejects, 2: interrupted */
+} ingest_ctx;
+
+void intern_init(intern *in);
+void intern_free(intern *in);
+/* run-wide id of a name, adding it when new */
+uint32_t intern_id(intern *in, const char *name, size_t len, uint64_t hash);
+
+/* Parse every chunk with ctx->threads threads, then repair chunk borders a
+ * quoted newline crossed.  Returns TF_OK or TF_ECANCELED (abort set). */
+int ingest_parse(ingest_ctx *ctx);
+void chunk_free(chunk *c);
+
+uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month);
+
+/* After parsing: rows moved from the chunks into units (one array per
+ * partition and key bucket, in input order), deduplicated and aggregated. */
+typedef struct units {
+    int nparts;
+    part_key *keys;     /* by pid */
+    tf_trip **rows;     /* [pid * KEY_BUCKETS + bucket] */
+    int64_t *n;
+} units;
+
+/* Move every chunk's rows into units (frees the chunks' row blocks). */
+void ingest_scatter(ingest_ctx *ctx, units *u);
+void units_free(units *u);
+/* Dedupe each unit, flagging duplicates with TF_TRIP_DUP. */
+int ingest_dedupe(ingest_ctx *ctx, units *u, int64_t *unique, int64_t *duplicates);
+/* Aggregate the unique rows into agg, one thread per shard. */
+int ingest_aggregate(units *u, tf_tripagg *agg);
+
+#endif

@@ -1,0 +1,403 @@
+/* ingest_parse.c — the parse stage of ingest: line-aligned chunks parsed by
+ * worker threads into trip rows (in input order, counted per dedupe unit:
+ * partition (region, month) and key bucket), plus rejected records with their
+ * reasons.  Parsed input pages are released as soon as a chunk is done, so
+ * memory holds rows, not the file.  A chunk border that fell
+ * inside a quoted field (a quoted newline) is detected afterwards and the
+ * chunk re-parsed from the right place, so results never depend on where the
+ * borders fell. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "ingest_int.h"
+#include "tripflow/sig.h"
+
+/* ---- interning ---- */
+typedef struct {
+    uint64_t hash;
+    uint32_t id;
+    uint32_t pad;
+} intern_slot;
+
+void intern_init(intern *in)
+{
+    pthread_mutex_init(&in->lock, NULL);
+    tf_arena_init(&in->arena, 16 * 1024);
+    memset(&in->names, 0, sizeof in->names);
+    tf_fmap_init(&in->index, sizeof(intern_slot), sizeof(uint64_t), 64);
+}
+
+void intern_free(intern *in)
+{
+    pthread_mutex_destroy(&in->lock);
+    tf_arena_free(&in->arena);
+    tf_vec_free(&in->names);
+    tf_fmap_free(&in->index);
+}
+
+uint32_t intern_id(intern *in, const char *name, size_t len, uint64_t hash)
+{
+    pthread_mutex_lock(&in->lock);
+    /* open chaining on hash collisions: probe hash, hash+1, ... */
+    uint64_t h = hash;
+    uint32_t id;
+    for (;;) {
+        int added;
+        intern_slot *s = tf_fmap_upsert(&in->index, &h, h, &added);
+        if (added) {
+            id = (uint32_t)in->names.n;
+            s->id = id;
+            intern_entry e = {tf_arena_strndup(&in->arena, name, len), len};
+            tf_vec_push(&in->names, e);
+            break;
+        }
+        intern_entry *e = &in->names.v[s->id];
+        if (tf_name_eq(e->name, e->len, name, len)) {
+            id = s->id;
+            break;
+        }
+        h++;
+    }
+    pthread_mutex_unlock(&in->lock);
+    return id;
+}
+
+/* per-thread cache in front of the locked table */
+typedef struct {
+    uint64_t hash;
+    uint32_t id;
+    uint32_t len;
+    const char *name;
+} cache_slot;
+
+typedef struct worker {
+    ingest_ctx *ctx;
+    tf_fmap cache[2];
+    tf_fmap parts; /* {part_key, uint32 pid} in front of ctx->parts */
+    tf_buf scratch[2];
+    struct {
+        int64_t day;
+        int32_t month;
+    } months[64]; /* day -> month index, direct-mapped */
+} worker;
+
+static inline int32_t month_of(worker *w, int64_t ts)
+{
+    int64_t day = tf_floordiv(ts, TF_US_PER_DAY);
+    unsigned slot = (unsigned)((uint64_t)day & 63);
+    if (w->months[slot].day != day) {
+        w->months[slot].day = day;
+        w->months[slot].month = tf_month_index(ts);
+    }
+    return w->months[slot].month;
+}
+
+static uint32_t name_id(worker *w, int kind, const char *name, size_t len)
+{
+    uint64_t h = tf_name_hash(name, len);
+    cache_slot *c = tf_fmap_find(&w->cache[kind], &h, h);
+    if (c && tf_name_eq(c->name, c->len, name, len)) return c->id;
+    uint32_t id = intern_id(&w->ctx->names[kind], name, len, h);
+    if (!c) {
+        c = tf_fmap_upsert(&w->cache[kind], &h, h, NULL);
+        intern *in = &w->ctx->names[kind];
+        pthread_mutex_lock(&in->lock);
+        c->name = in->names.v[id].name;
+        c->len = (uint32_t)in->names.v[id].len;
+        pthread_mutex_unlock(&in->lock);
+        c->id = id;
+    }
+    return id;
+}
+
+/* ---- chunk storage ---- */
+static void note_spelling(chunk *c, int kind, uint32_t id, const char *name, size_t len)
+{
+    uint32_t k = ((uint32_t)kind << 31) | id;
+    int added;
+    spelling_slot *s = tf_fmap_upsert(&c->spelling, &k, SPELLING_HASH(k), &added);
+    if (added) {
+        s->name = tf_arena_strndup(&c->arena, name, len);
+        s->len = (uint32_t)len;
+    }
+}
+
+/* ---- partitions ---- */
+typedef struct {
+    part_key k;
+    uint32_t pid;
+    uint32_t pad;
+} part_slot;
+
+static uint64_t part_hash(uint32_t region, int32_t month)
+{
+    return ((uint64_t)region * UINT64_C(0x9E3779B97F4A7C15)) ^ ((uint64_t)(uint32_t)month * UINT64_C(0xC2B2AE3D27D4EB4F));
+}
+
+uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month)
+{
+    part_key k = {region, month};
+    pthread_mutex_lock(&pm->lock);
+    int added;
+    part_slot *s = tf_fmap_upsert(&pm->index, &k, part_hash(region, month), &added);
+    if (added) {
+        s->pid = (uint32_t)pm->keys.n;
+        tf_vec_push(&pm->keys, k);
+    }
+    uint32_t pid = s->pid;
+    pthread_mutex_unlock(&pm->lock);
+    return pid;
+}
+
+static inline void row_push(chunk *c, const tf_trip *t, uint32_t unit)
+{
+    row_block *b = c->tail;
+    if (!b || b->n == ROWS_PER_BLOCK) {
+        b = tf_xmalloc(sizeof *b);
+        b->next = NULL;
+        b->n = 0;
+        if (c->tail) c->tail->next = b;
+        else c->head = b;
+        c->tail = b;
+    }
+    b->unit[b->n] = unit;
+    b->rows[b->n++] = *t;
+    c->nrows++;
+}
+
+typedef struct {
+    part_key k;
+    uint32_t pid;
+    uint32_t pad;
+} part_slot_w;
+
+static uint32_t part_id(worker *w, uint32_t region, int32_t month)
+{
+    part_key k = {region, month};
+    uint64_t h = ((uint64_t)region * UINT64_C(0x9E3779B97F4A7C15)) ^ ((uint64_t)(uint32_t)month * UINT64_C(0xC2B2AE3D27D4EB4F));
+    int added;
+    part_slot_w *s = tf_fmap_upsert(&w->parts, &k, h, &added);
+    if (added) s->pid = partmap_id(&w->ctx->parts, region, month);
+    return s->pid;
+}
+
+static inline void count_unit(chunk *c, size_t unit)
+{
+    if (unit >= c->unit_rows.n) {
+        tf_vec_grow(&c->unit_rows, unit + 1);
+        memset(c->unit_rows.v + c->unit_rows.n, 0, (unit + 1 - c->unit_rows.n) * sizeof *c->unit_rows.v);
+        c->unit_rows.n = unit + 1;
+    }
+    c->unit_rows.v[unit]++;
+}
+
+static void free_rows(chunk *c)
+{
+    row_block *b = c->head;
+    while (b) {
+        row_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    c->head = c->tail = NULL;
+    c->nrows = 0;
+}
+
+static void chunk_reset(chunk *c)
+{
+    tf_arena_free(&c->arena);
+    free_rows(c);
+    tf_vec_free(&c->unit_rows);
+    tf_vec_free(&c->rejects);
+    tf_fmap_free(&c->spelling);
+    tf_arena_init(&c->arena, 256 * 1024);
+    tf_fmap_init(&c->spelling, sizeof(spelling_slot), sizeof(uint32_t), 16);
+    c->rows_read = 0;
+    c->lines = 0;
+}
+
+void chunk_free(chunk *c)
+{
+    tf_arena_free(&c->arena);
+    free_rows(c);
+    tf_vec_free(&c->unit_rows);
+    tf_vec_free(&c->rejects);
+    tf_fmap_free(&c->spelling);
+}
+
+static void release_input(ingest_ctx *ctx, const char *from, const char *to)
+{
+    if (!ctx->mapped) return;
+    uintptr_t a = ((uintptr_t)from + 4095) & ~(uintptr_t)4095, b = (uintptr_t)to & ~(uintptr_t)4095;
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* Parse records starting in [start, c->limit). */
+static void parse_chunk(worker *w, chunk *c, const char *start)
+{
+    ingest_ctx *ctx = w->ctx;
+    chunk_reset(c);
+    c->begin = start;
+    tf_csv_reader r;
+    tf_csv_init(&r, start, c->limit, ctx->end, 0);
+    tf_csv_record rec;
+    tf_trip t;
+    tf_trip_names nm;
+    tf_err err;
+    uint32_t last_region = UINT32_MAX, last_pid = 0;
+    int32_t last_month = 0;
+    const char *reported = start;
+    int64_t since_check = 0;
+    while (tf_csv_next(&r, &rec)) {
+        int bad;
+        if (tf_trip_parse(&rec, &ctx->layout, ctx->o->tz, w->scratch, &t, &nm, &bad, &err) == TF_OK) {
+            t.region = name_id(w, TF_DIM_REGION, nm.region, nm.region_len);
+            t.datasource = name_id(w, TF_DIM_DATASOURCE, nm.datasource, nm.datasource_len);
+            note_spelling(c, TF_DIM_REGION, t.region, nm.region, nm.region_len);
+            note_spelling(c, TF_DIM_DATASOURCE, t.datasource, nm.datasource, nm.datasource_len);
+            int32_t month = month_of(w, t.ts);
+            if (t.region != last_region || month != last_month) {
+                last_pid = part_id(w, t.region, month);
+                last_region = t.region;
+                last_month = month;
+            }
+            uint32_t unit = last_pid * KEY_BUCKETS + (uint32_t)(t.key.hi >> (64 - KEY_BITS));
+            row_push(c, &t, unit);
+            count_unit(c, unit);
+        } else {
+            if (rec.nlines > 1 && !rec.err) {
+                /* a multi-line record that is not a trip: reject its first line
+                 * only and read the following lines as records of their own */
+                tf_csv_resync(&r, &rec);
+                const char *nl = memchr(rec.start, '\n', rec.len);
+                size_t first = nl ? (size_t)(nl - rec.start) : rec.len;
+                if (first && rec.start[first - 1] == '\r') first--;
+                rec.len = first;
+            }
+            /* the record's text is copied: input pages are released after parsing */
+            reject_rec rj = {rec.line, bad, tf_arena_strdup(&c->arena, err.msg),
+                             tf_arena_strndup(&c->arena, rec.start, rec.len), rec.len};
+            tf_vec_push(&c->rejects, rj);
+            long long seen = atomic_fetch_add(&ctx->rejects_seen, 1) + 1;
+            if (ctx->o->max_rejects.rows >= 0 && seen > ctx->o->max_rejects.rows) atomic_store(&ctx->abort, 1);
+        }
+        c->rows_read++;
+        if (++since_check == 4096) {
+            since_check = 0;
+            atomic_fetch_add(&ctx->bytes_done, (long long)(r.cur - reported));
+            atomic_fetch_add(&ctx->rows_done, 4096);
+            reported = r.cur;
+            if (tf_sig_interrupted()) atomic_store(&ctx->abort, 2);
+            if (atomic_load(&ctx->abort)) break;
+        }
+    }
+    atomic_fetch_add(&ctx->bytes_done, (long long)(r.cur - reported));
+    atomic_fetch_add(&ctx->rows_done, since_check);
+    c->stop = r.cur;
+    c->lines = r.line;
+    /* the rows and rejects no longer point into the input: let its pages go */
+    release_input(ctx, start, c->stop);
+}
+
+static void *parse_worker(void *ud)
+{
+    worker *w = ud;
+    ingest_ctx *ctx = w->ctx;
+    for (;;) {
+        int i = atomic_fetch_add(&ctx->next_chunk, 1);
+        if (i >= ctx->nchunks || atomic_load(&ctx->abort)) break;
+        parse_chunk(w, &ctx->chunks[i], ctx->chunks[i].begin);
+    }
+    return NULL;
+}
+
+static void worker_init(worker *w, ingest_ctx *ctx)
+{
+    memset(w, 0, sizeof *w);
+    w->ctx = ctx;
+    for (int k = 0; k < 64; k++) w->months[k].day = INT64_MIN;
+    tf_fmap_init(&w->parts, sizeof(part_slot_w), sizeof(part_key), 16);
+    for (int k = 0; k < 2; k++) tf_fmap_init(&w->cache[k], sizeof(cache_slot), sizeof(uint64_t), 64);
+}
+
+static void worker_free(worker *w)
+{
+    tf_fmap_free(&w->parts);
+    for (int k = 0; k < 2; k++) {
+        tf_fmap_free(&w->cache[k]);
+        tf_buf_free(&w->scratch[k]);
+    }
+}
+
+int ingest_parse(ingest_ctx *ctx)
+{
+    int64_t cb = ctx->o->chunk_bytes > 0 ? ctx->o->chunk_bytes : 8 << 20;
+    size_t body = (size_t)(ctx->end - ctx->body);
+    ctx->nchunks = (int)(body / (size_t)cb) + 1;
+    ctx->chunks = tf_xcalloc((size_t)ctx->nchunks, sizeof(chunk));
+    for (int i = 0; i < ctx->nchunks; i++) {
+        const char *b = ctx->body;
+        if (i > 0) {
+            const char *nominal = ctx->body + (size_t)i * (size_t)cb - 1;
+            const char *nl = nominal < ctx->end ? memchr(nominal, '\n', (size_t)(ctx->end - nominal)) : NULL;
+            b = nl ? nl + 1 : ctx->end;
+            if (b < ctx->chunks[i - 1].begin) b = ctx->chunks[i - 1].begin;
+        }
+        ctx->chunks[i].begin = b;
+        tf_arena_init(&ctx->chunks[i].arena, 256 * 1024);
+        tf_fmap_init(&ctx->chunks[i].spelling, sizeof(spelling_slot), sizeof(uint32_t), 16);
+    }
+    for (int i = 0; i < ctx->nchunks; i++)
+        ctx->chunks[i].limit = i + 1 < ctx->nchunks ? ctx->chunks[i + 1].begin : ctx->end;
+
+    int nt = ctx->threads < ctx->nchunks ? ctx->threads : ctx->nchunks;
+    if (nt < 1) nt = 1;
+    worker *ws = tf_xcalloc((size_t)nt, sizeof *ws);
+    pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
+    for (int t = 0; t < nt; t++) worker_init(&ws[t], ctx);
+    for (int t = 1; t < nt; t++) pthread_create(&tids[t], NULL, parse_worker, &ws[t]);
+    parse_worker(&ws[0]);
+    for (int t = 1; t < nt; t++) pthread_join(tids[t], NULL);
+
+    int rc = TF_OK;
+    ctx->chunks[0].first_line = ctx->body_line;
+    if (atomic_load(&ctx->abort)) {
+        /* the run fails; keep the rejects of the chunks that were parsed in
+         * full from a verified start, so every reported line is right */
+        rc = TF_ECANCELED;
+        int ok = 1;
+        for (int i = 0; i < ctx->nchunks; i++) {
+            chunk *c = &ctx->chunks[i];
+            if (i > 0) {
+                chunk *prev = &ctx->chunks[i - 1];
+                c->first_line = prev->first_line + prev->lines;
+                ok = ok && prev->stop == c->begin && prev->stop >= prev->limit;
+            }
+            if (!ok) c->rejects.n = 0;
+        }
+    } else {
+        /* borders: chunk i must start where chunk i-1 stopped */
+        for (int i = 1; i < ctx->nchunks; i++) {
+            chunk *prev = &ctx->chunks[i - 1], *c = &ctx->chunks[i];
+            if (prev->stop > c->begin) {
+                atomic_fetch_sub(&ctx->rejects_seen, (long long)c->rejects.n);
+                if (prev->stop >= c->limit) {
+                    chunk_reset(c);
+                    c->begin = c->stop = prev->stop;
+                } else {
+                    parse_chunk(&ws[0], c, prev->stop);
+                }
+            }
+            c->first_line = prev->first_line + prev->lines;
+        }
+        if (atomic_load(&ctx->abort)) rc = TF_ECANCELED;
+    }
+    for (int i = 0; i < ctx->nchunks; i++)
+        for (size_t k = 0; k < ctx->chunks[i].rejects.n; k++)
+            ctx->chunks[i].rejects.v[k].line += ctx->chunks[i].first_line;
+    for (int t = 0; t < nt; t++) worker_free(&ws[t]);
+    free(ws);
+    free(tids);
+    return rc;
+}

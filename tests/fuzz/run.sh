@@ -1,0 +1,40 @@
+#!/bin/bash
+# run.sh — run every libFuzzer target in build/fuzz for SECONDS each on seed
+# corpora: files written by tripflow (corpus_gen) and the parquet-testing
+# conformance files when ../shared/data is there; footers for fuzz_pq_footer.
+# A crash, leak or sanitizer report fails the run and prints the log tail;
+# the input that failed is kept in build/fuzz/.
+# usage: tests/fuzz/run.sh SECONDS
+set -u
+secs=${1:-60}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+B=${BUILD:-$ROOT/build}/fuzz
+SHARED=${TRIPFLOW_SHARED:-$ROOT/../shared/data}
+rm -rf "$B/seeds-files" "$B/seeds-footers"
+mkdir -p "$B/seeds-files" "$B/seeds-footers"
+conf=()
+if [ -d "$SHARED/parquet-testing" ]; then
+    conf=("$SHARED"/parquet-testing/*.parquet)
+    cp "${conf[@]}" "$B/seeds-files/"
+else
+    echo "fuzz: $SHARED/parquet-testing is absent; seeds are tripflow's own files only"
+fi
+"$B/corpus_gen" "$B/seeds-files" "$B/seeds-footers" "${conf[@]}" || exit 1
+status=0
+for t in "$B"/fuzz_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    seeds=$B/seeds-files
+    [ "$name" = fuzz_pq_footer ] && seeds=$B/seeds-footers
+    mkdir -p "$B/corpus-$name"
+    echo "fuzz: $name for ${secs}s"
+    if ! (cd "$B" && "$t" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 -timeout=20 \
+        -print_final_stats=1 "corpus-$name" "$seeds" >"$name.log" 2>&1); then
+        echo "fuzz: $name FAILED; the end of $B/$name.log:"
+        tail -60 "$B/$name.log"
+        status=1
+    else
+        grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$B/$name.log" | sed 's/^/  /'
+    fi
+done
+exit $status
