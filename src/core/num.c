@@ -244,10 +244,10 @@ int tf_format_double(double v, char out[32])
             }
             double back;
             if (exact_val(cand, -csc, &back) && back == a) {
-                char tmp[24];
-                int nd = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)cand);
-                while (nd > 1 && tmp[nd - 1] == '0') nd--;
-                memcpy(dig, tmp, (size_t)nd);
+                /* cand has exactly 15 digits */
+                for (int i = 14; i >= 0; i--, cand /= 10) dig[i] = (char)('0' + cand % 10);
+                int nd = 15;
+                while (nd > 1 && dig[nd - 1] == '0') nd--;
                 return render(neg, dig, nd, ce, out);
             }
         }

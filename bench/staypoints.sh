@@ -1,0 +1,137 @@
+#!/bin/bash
+# staypoints.sh — the staypoints benchmark: tripflow against DuckDB running
+# the seed's SQL (LEAD over each user's trips, ARRAY_AGG ordered by enter
+# time) on the same generated trips, in the same run, with the floor (cat of
+# the input) and a tripflow run whose --memory is well below the data size
+# (the bounded path: spilled runs and a merge).  Prints a Markdown table with
+# seconds, ratios and peak RSS (/usr/bin/time %M), and the machine.
+#
+# usage: bench/staypoints.sh [--small] [--users N] [--trips-per-user M] [--runs K]
+#   --small   20,000 users: checks that the script works (seconds)
+#   default   1,000,000 users, about 10 million trips (the issue's size)
+#
+# Input is CSV for now.  The issue's benchmark reads Parquet and writes
+# Hive-partitioned Parquet; when those land, set INPUT=parquet and OUTPUT=hive
+# below (the commands for both are already here, marked "parquet").
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TF=$ROOT/build/tripflow
+DUCK="node $ROOT/tests/tools/duck.mjs"
+USERS=1000000
+TPU=10
+RUNS=1
+INPUT=csv   # csv | parquet
+OUTPUT=json # json | hive (Hive-partitioned Parquet)
+while [ $# -gt 0 ]; do
+    case $1 in
+    --small) USERS=20000 ;;
+    --users) USERS=$2; shift ;;
+    --trips-per-user) TPU=$2; shift ;;
+    --runs) RUNS=$2; shift ;;
+    *) echo "usage: $0 [--small] [--users N] [--trips-per-user M] [--runs K]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+[ -x "$TF" ] || make -C "$ROOT" build/tripflow >/dev/null
+if [ ! -d "$ROOT/tests/tools/node_modules/@duckdb/node-api" ]; then
+    (cd "$ROOT/tests/tools" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+WORK=$ROOT/bench/work/staypoints
+mkdir -p "$WORK"
+THREADS=$(nproc)
+
+DATA=$WORK/trips-u$USERS-t$TPU.$INPUT
+if [ ! -e "$DATA" ]; then
+    echo "generating $DATA" >&2
+    "$TF" gen staypoint-trips --users "$USERS" --trips-per-user "$TPU" --seed 3 --format "$INPUT" --out "$DATA" >&2
+fi
+data_bytes=$(du -sb "$DATA" | cut -f1)
+trips=$(($(wc -l < "$DATA") - 1)) # parquet: ask DuckDB for count(*)
+
+case $INPUT in
+csv) SRC="read_csv('$DATA', header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"',
+        columns = {'user_id': 'VARCHAR', 'trip_start_time': 'TIMESTAMP', 'trip_end_time': 'TIMESTAMP',
+                   'start_lat': 'DOUBLE', 'start_lng': 'DOUBLE', 'end_lat': 'DOUBLE', 'end_lng': 'DOUBLE'})" ;;
+parquet) SRC="read_parquet('$DATA/**/*.parquet')" ;;
+esac
+SEED="SELECT user_id,
+       ARRAY_AGG({'enter_time': enter_time, 'exit_time': exit_time, 'lat': lat, 'lng': lng} ORDER BY enter_time) AS staypoints,
+       substr(user_id, 1, 2) AS p1, substr(user_id, 3, 2) AS p2
+FROM (SELECT user_id, trip_end_time AS enter_time,
+             LEAD(trip_start_time) OVER (PARTITION BY user_id ORDER BY trip_start_time) AS exit_time,
+             end_lat AS lat, end_lng AS lng
+      FROM $SRC)
+WHERE exit_time IS NOT NULL
+GROUP BY 1, 3, 4"
+case $OUTPUT in
+json)
+    DUCK_SQL="SET threads = $THREADS; COPY ($SEED) TO '$WORK/duck.jsonl' (FORMAT JSON)"
+    TF_OUT=(--format json --out "$WORK/tripflow.jsonl")
+    TF_SMALL_OUT=(--format json --out "$WORK/tripflow-bounded.jsonl")
+    ;;
+hive) # parquet: with UUID ids (~65,000 partitions) DuckDB may need memory_limit / preserve_insertion_order
+    DUCK_SQL="SET threads = $THREADS; COPY ($SEED) TO '$WORK/duck-out' (FORMAT PARQUET, PARTITION_BY (p1, p2), OVERWRITE)"
+    TF_OUT=(--format parquet --out "$WORK/tripflow-out")
+    TF_SMALL_OUT=(--format parquet --out "$WORK/tripflow-bounded-out")
+    ;;
+esac
+# the bounded run: an eighth of the input's size (at least the 1 MiB minimum)
+bounded=$((data_bytes / 8 / 1048576))
+[ "$bounded" -ge 1 ] || bounded=1
+mkdir -p "$WORK/spill"
+
+declare -A SECS RSS CPU
+# measure NAME CMD... — best wall time of RUNS runs, and the peak RSS and CPU
+# seconds (user + system, every thread) of that run
+measure() {
+    local name=$1
+    shift
+    local best="" rss="" cpu=""
+    for _ in $(seq "$RUNS"); do
+        sync
+        /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/$name.err" ||
+            { echo "$name failed:" >&2; cat "$WORK/$name.err" >&2; exit 1; }
+        read -r s r u y < <(tail -1 "$WORK/time.txt")
+        if [ -z "$best" ] || awk "BEGIN { exit !($s < $best) }"; then
+            best=$s rss=$r cpu=$(awk "BEGIN { printf \"%.2f\", $u + $y }")
+        fi
+    done
+    SECS[$name]=$best
+    RSS[$name]=$rss
+    CPU[$name]=$cpu
+}
+
+measure floor cat "$DATA"
+measure duckdb $DUCK "$DUCK_SQL"
+measure tripflow "$TF" staypoints "$DATA" "${TF_OUT[@]}" --quiet
+measure tripflow_bounded "$TF" staypoints "$DATA" "${TF_SMALL_OUT[@]}" --memory "${bounded}M" --tmp-dir "$WORK/spill"
+
+# the two engines must agree on the number of users with staypoints
+if [ "$OUTPUT" = json ]; then
+    duck_rows=$(wc -l < "$WORK/duck.jsonl")
+    tf_rows=$(wc -l < "$WORK/tripflow.jsonl")
+    [ "$duck_rows" = "$tf_rows" ] || { echo "row counts differ: duckdb $duck_rows, tripflow $tf_rows" >&2; exit 1; }
+    cmp -s "$WORK/tripflow.jsonl" "$WORK/tripflow-bounded.jsonl" || { echo "bounded output differs" >&2; exit 1; }
+fi
+spilled=$(grep -o 'grouped with [0-9]* spilled runs' "$WORK/tripflow_bounded.err" || true)
+[ -n "$spilled" ] || spilled="(no spill: is the input smaller than --memory?)"
+
+row() { # name label
+    local s=${SECS[$1]} r=${RSS[$1]}
+    local ratio
+    ratio=$(awk "BEGIN { if ($s < 0.01) print \"-\"; else printf \"%.2fx\", ${SECS[duckdb]} / $s }")
+    printf '| %s | %s | %s | %s | %d |\n' "$2" "$s" "$ratio" "${CPU[$1]}" $((r / 1024))
+}
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+echo "## staypoints: $USERS users, $trips trips, $INPUT in ($((data_bytes / 1048576)) MiB), $OUTPUT out"
+echo
+echo "Machine: $THREADS CPUs ($cpu), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); $(date -u +%Y-%m-%d)."
+echo "DuckDB $(cd "$ROOT/tests/tools" && node -e "console.log(require('@duckdb/node-api/package.json').version)" 2>/dev/null || echo '?') with $THREADS threads; tripflow $(git -C "$ROOT" describe --always --dirty). Best of $RUNS."
+echo
+echo "| run | seconds | DuckDB time / this | CPU seconds | peak RSS (MiB) |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+row floor "floor: cat the input"
+row duckdb "DuckDB: the seed's SQL"
+row tripflow "tripflow staypoints"
+row tripflow_bounded "tripflow staypoints --memory ${bounded}M: $spilled"
