@@ -355,6 +355,9 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     rc = ingest_commit(s, bus, done, &ctx, &un, lr, run_id, &grid, grid_found, &agg, &counts, reject_file, err);
     if (rc == TF_OK) {
         tf_lake_run_committed(lr);
+        /* test hook: die between the commit and the move of the lake files,
+         * the window the next open must finish (tests/e2e/test_lake.sh) */
+        if (getenv("TRIPFLOW_TEST_CRASH_AFTER_COMMIT")) _exit(137);
         tf_err pe = {0};
         if (tf_lake_run_publish(lr, &pe))
             fprintf(stderr,
