@@ -58,6 +58,18 @@ int tf_trip_parse(const tf_csv_record *rec, const tf_trip_layout *lay, const tf_
 /* The identity key from the parsed fields (names as given; folded inside). */
 tf_key128 tf_trip_key(const tf_trip *t, const tf_trip_names *names);
 
+/* The steps of tf_trip_parse, for callers that skip some on a fast path
+ * (ingest remembers names it has validated).  In tf_trip_parse's order:
+ * the record's shape, the region, the datasource, the points and time. */
+int tf_trip_check(const tf_csv_record *rec, const tf_trip_layout *lay, int *bad_field, tf_err *err);
+int tf_trip_name(const tf_csv_record *rec, const tf_trip_layout *lay, int which, tf_buf *scratch, const char **out,
+                 size_t *n, tf_err *err);
+int tf_trip_points_time(const tf_csv_record *rec, const tf_trip_layout *lay, const tf_tz *tz, tf_trip *t,
+                        int *bad_field, tf_err *err);
+/* names already folded (tf_name_fold) */
+void tf_name_fold(const char *s, size_t n, char *out);
+tf_key128 tf_trip_key_folded(const tf_trip *t, const char *region, size_t rn, const char *datasource, size_t dn);
+
 /* ASCII case-insensitive equality and hash, as used for region/datasource names. */
 int tf_name_eq(const char *a, size_t an, const char *b, size_t bn);
 uint64_t tf_name_hash(const char *s, size_t n);

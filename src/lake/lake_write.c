@@ -196,6 +196,7 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
     tf_pq_writer *w = NULL;
     tf_pq_write_opts o = tf_pq_write_defaults();
     o.row_group_rows = TF_LAKE_ROW_GROUP_ROWS;
+    o.level = 1; /* ZSTD 1: within a few % of level 3 in size on trip data, 40% less CPU */
     if (!rc) rc = tf_pq_writer_open(s.tmp, lake_fields, TF_LAKE_NCOLS, &o, &w, err);
     if (!rc) {
         tf_pq_col cols[TF_LAKE_NCOLS];

@@ -122,8 +122,7 @@ static int name_field(const tf_csv_field *f, tf_buf *scratch, const char **out, 
     return TF_OK;
 }
 
-int tf_trip_parse(const tf_csv_record *rec, const tf_trip_layout *lay, const tf_tz *tz, tf_buf scratch[2], tf_trip *t,
-                  tf_trip_names *names, int *bad_field, tf_err *err)
+int tf_trip_check(const tf_csv_record *rec, const tf_trip_layout *lay, int *bad_field, tf_err *err)
 {
     *bad_field = -1;
     if (rec->err) {
@@ -135,17 +134,23 @@ int tf_trip_parse(const tf_csv_record *rec, const tf_trip_layout *lay, const tf_
     }
     if (rec->nfields != TF_TRIP_NFIELDS)
         return tf_errf(err, TF_EFORMAT, "expected %d fields, found %d", TF_TRIP_NFIELDS, rec->nfields);
+    return TF_OK;
+}
+
+int tf_trip_name(const tf_csv_record *rec, const tf_trip_layout *lay, int which, tf_buf *scratch, const char **out,
+                 size_t *n, tf_err *err)
+{
+    return name_field(&rec->f[lay->col[which]], scratch, out, n, which == TF_TRIP_REGION ? "region" : "datasource",
+                      err);
+}
+
+int tf_trip_points_time(const tf_csv_record *rec, const tf_trip_layout *lay, const tf_tz *tz, tf_trip *t,
+                        int *bad_field, tf_err *err)
+{
     const tf_csv_field *f = rec->f;
-    *bad_field = TF_TRIP_REGION;
-    int rc = name_field(&f[lay->col[TF_TRIP_REGION]], &scratch[0], &names->region, &names->region_len, "region", err);
-    if (rc) return rc;
-    *bad_field = TF_TRIP_DATASOURCE;
-    rc = name_field(&f[lay->col[TF_TRIP_DATASOURCE]], &scratch[1], &names->datasource, &names->datasource_len,
-                    "datasource", err);
-    if (rc) return rc;
     *bad_field = TF_TRIP_ORIGIN;
     const tf_csv_field *fo = &f[lay->col[TF_TRIP_ORIGIN]];
-    rc = tf_parse_wkt_point(fo->p, fo->len, &t->olon, &t->olat, err);
+    int rc = tf_parse_wkt_point(fo->p, fo->len, &t->olon, &t->olat, err);
     if (rc) return rc;
     *bad_field = TF_TRIP_DESTINATION;
     const tf_csv_field *fde = &f[lay->col[TF_TRIP_DESTINATION]];
@@ -159,18 +164,39 @@ int tf_trip_parse(const tf_csv_record *rec, const tf_trip_layout *lay, const tf_
     rc = tf_parse_timestamp(tp, tn, tz, &t->ts, err);
     if (rc) return rc;
     *bad_field = -1;
+    return TF_OK;
+}
+
+int tf_trip_parse(const tf_csv_record *rec, const tf_trip_layout *lay, const tf_tz *tz, tf_buf scratch[2], tf_trip *t,
+                  tf_trip_names *names, int *bad_field, tf_err *err)
+{
+    int rc = tf_trip_check(rec, lay, bad_field, err);
+    if (rc) return rc;
+    *bad_field = TF_TRIP_REGION;
+    if ((rc = tf_trip_name(rec, lay, TF_TRIP_REGION, &scratch[0], &names->region, &names->region_len, err))) return rc;
+    *bad_field = TF_TRIP_DATASOURCE;
+    if ((rc = tf_trip_name(rec, lay, TF_TRIP_DATASOURCE, &scratch[1], &names->datasource, &names->datasource_len, err)))
+        return rc;
+    if ((rc = tf_trip_points_time(rec, lay, tz, t, bad_field, err))) return rc;
     t->key = tf_trip_key(t, names);
     return TF_OK;
 }
 
-tf_key128 tf_trip_key(const tf_trip *t, const tf_trip_names *names)
+void tf_name_fold(const char *s, size_t n, char *out)
 {
-    /* region \0 datasource \0 then 5 x 8 bytes */
+    for (size_t i = 0; i < n; i++) out[i] = fold(s[i]);
+}
+
+tf_key128 tf_trip_key_folded(const tf_trip *t, const char *region, size_t rn, const char *datasource, size_t dn)
+{
+    /* folded region \0 folded datasource \0 then 5 x 8 bytes */
     unsigned char buf[2 * (TF_NAME_MAX + 1) + 40];
     size_t k = 0;
-    for (size_t i = 0; i < names->region_len; i++) buf[k++] = (unsigned char)fold(names->region[i]);
+    memcpy(buf, region, rn);
+    k += rn;
     buf[k++] = 0;
-    for (size_t i = 0; i < names->datasource_len; i++) buf[k++] = (unsigned char)fold(names->datasource[i]);
+    memcpy(buf + k, datasource, dn);
+    k += dn;
     buf[k++] = 0;
     double c[4] = {t->olon, t->olat, t->dlon, t->dlat};
     for (int i = 0; i < 4; i++) {
@@ -181,4 +207,12 @@ tf_key128 tf_trip_key(const tf_trip *t, const tf_trip_names *names)
     memcpy(buf + k, &t->ts, 8);
     k += 8;
     return tf_hash128(buf, k);
+}
+
+tf_key128 tf_trip_key(const tf_trip *t, const tf_trip_names *names)
+{
+    char r[TF_NAME_MAX], d[TF_NAME_MAX];
+    tf_name_fold(names->region, names->region_len, r);
+    tf_name_fold(names->datasource, names->datasource_len, d);
+    return tf_trip_key_folded(t, r, names->region_len, d, names->datasource_len);
 }

@@ -233,6 +233,47 @@ static void release_input(ingest_ctx *ctx, const char *from, const char *to)
     if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
+/* Names met in this chunk: the raw field bytes of a region or datasource
+ * map to its id and folded text, so a name is validated, interned and
+ * folded once per chunk instead of once per row.  The first meeting in a
+ * chunk also records the spelling. */
+#define MEMO 8
+typedef struct memo_ent {
+    const char *raw, *folded;
+    uint32_t rawlen, flen, id;
+} memo_ent;
+typedef struct memo {
+    memo_ent e[2][MEMO];
+    int n[2], next[2];
+} memo;
+
+static const memo_ent *name_of(worker *w, chunk *c, memo *mm, const tf_csv_record *rec, int kind, int which,
+                               tf_err *err)
+{
+    const tf_csv_field *f = &rec->f[w->ctx->layout.col[which]];
+    if (!f->escaped)
+        for (int i = 0; i < mm->n[kind]; i++) {
+            const memo_ent *m = &mm->e[kind][i];
+            if (m->rawlen == f->len && !memcmp(m->raw, f->p, f->len)) return m;
+        }
+    const char *name;
+    size_t len;
+    if (tf_trip_name(rec, &w->ctx->layout, which, &w->scratch[kind], &name, &len, err)) return NULL;
+    uint32_t id = name_id(w, kind, name, len);
+    note_spelling(c, kind, id, name, len);
+    int slot = mm->n[kind] < MEMO ? mm->n[kind]++ : mm->next[kind]++ % MEMO;
+    memo_ent *m = &mm->e[kind][slot];
+    char *folded = tf_arena_alloc(&c->arena, len + 1);
+    tf_name_fold(name, len, folded);
+    m->folded = folded;
+    m->flen = (uint32_t)len;
+    m->id = id;
+    /* an escaped field never matches raw bytes: keep it out of the memo */
+    m->raw = f->escaped ? "" : tf_arena_strndup(&c->arena, f->p, f->len);
+    m->rawlen = f->escaped ? UINT32_MAX : f->len;
+    return m;
+}
+
 /* Parse records starting in [start, c->limit). */
 static void parse_chunk(worker *w, chunk *c, const char *start)
 {
@@ -243,19 +284,31 @@ static void parse_chunk(worker *w, chunk *c, const char *start)
     tf_csv_init(&r, start, c->limit, ctx->end, 0);
     tf_csv_record rec;
     tf_trip t;
-    tf_trip_names nm;
     tf_err err;
+    memo mm;
+    memset(&mm, 0, sizeof mm);
     uint32_t last_region = UINT32_MAX, last_pid = 0;
     int32_t last_month = 0;
     const char *reported = start;
     int64_t since_check = 0;
     while (tf_csv_next(&r, &rec)) {
+        /* tf_trip_parse's steps, in its order, with names from the memo */
         int bad;
-        if (tf_trip_parse(&rec, &ctx->layout, ctx->o->tz, w->scratch, &t, &nm, &bad, &err) == TF_OK) {
-            t.region = name_id(w, TF_DIM_REGION, nm.region, nm.region_len);
-            t.datasource = name_id(w, TF_DIM_DATASOURCE, nm.datasource, nm.datasource_len);
-            note_spelling(c, TF_DIM_REGION, t.region, nm.region, nm.region_len);
-            note_spelling(c, TF_DIM_DATASOURCE, t.datasource, nm.datasource, nm.datasource_len);
+        const memo_ent *rn = NULL, *dn = NULL;
+        int ok = tf_trip_check(&rec, &ctx->layout, &bad, &err) == TF_OK;
+        if (ok) {
+            bad = TF_TRIP_REGION;
+            ok = (rn = name_of(w, c, &mm, &rec, TF_DIM_REGION, TF_TRIP_REGION, &err)) != NULL;
+        }
+        if (ok) {
+            bad = TF_TRIP_DATASOURCE;
+            ok = (dn = name_of(w, c, &mm, &rec, TF_DIM_DATASOURCE, TF_TRIP_DATASOURCE, &err)) != NULL;
+        }
+        if (ok) ok = tf_trip_points_time(&rec, &ctx->layout, ctx->o->tz, &t, &bad, &err) == TF_OK;
+        if (ok) {
+            t.key = tf_trip_key_folded(&t, rn->folded, rn->flen, dn->folded, dn->flen);
+            t.region = rn->id;
+            t.datasource = dn->id;
             int32_t month = month_of(w, t.ts);
             if (t.region != last_region || month != last_month) {
                 last_pid = part_id(w, t.region, month);
