@@ -31,7 +31,7 @@ void tf_map_close(tf_map *m);
 
 /* Read a whole file or stream (path "-" = stdin) into b. */
 int tf_read_all(const char *path, tf_buf *b, tf_err *err);
-/* Write data to path atomically: path.tmp-PID, fsync, rename. */
+/* Write data to path atomically (publish.h: a hidden temporary, fsync, rename). */
 int tf_write_atomic(const char *path, const void *data, size_t n, tf_err *err);
 
 #endif

@@ -42,6 +42,12 @@ int tf_outdir_open(tf_outdir *d, const char *path, tf_err *err);
 int tf_outdir_commit(tf_outdir *d, tf_err *err);
 void tf_outdir_abort(tf_outdir *d);
 
+/* For files another writer creates (the Parquet writer): the temporary name
+ * tf_outfile would use (heap), and the move of the finished, synced
+ * temporary into place. */
+char *tf_publish_temp(const char *path);
+int tf_publish_rename(const char *tmp, const char *path, tf_err *err);
+
 /* remove .NAME.tmp-PID entries beside path whose process no longer exists;
  * returns how many were removed */
 int tf_publish_clean_stale(const char *path);

@@ -13,6 +13,7 @@
 #include "tripflow/lake.h"
 #include "tripflow/num.h"
 #include "tripflow/parquet.h"
+#include "tripflow/publish.h"
 #include "tripflow/table.h"
 #include "tripflow/timeutil.h"
 
@@ -124,25 +125,10 @@ enum { EXP_PARQUET, EXP_CSV, EXP_JSONL };
 
 typedef struct exporter {
     int format;
-    int fd;
-    tf_buf buf;
+    tf_outfile out; /* csv, jsonl */
     int64_t rows;
     tf_pq_writer *pq;
 } exporter;
-
-static int flush(exporter *x, tf_err *err)
-{
-    const char *p = x->buf.data;
-    size_t left = x->buf.len;
-    while (left) {
-        ssize_t w = write(x->fd, p, left);
-        if (w < 0) return tf_errno(err, TF_EIO, "export: write");
-        p += w;
-        left -= (size_t)w;
-    }
-    tf_buf_clear(&x->buf);
-    return TF_OK;
-}
 
 static void put_point(tf_buf *b, double lon, double lat)
 {
@@ -187,7 +173,7 @@ static int export_rows(void *ud, const tf_lake_rows *r, tf_err *err)
         return rc;
     }
     for (int64_t i = 0; i < r->n; i++) {
-        tf_buf *b = &x->buf;
+        tf_buf *b = &x->out.buf;
         char ts[32];
         int tl = tf_format_timestamp(r->datetime[i], TF_TS_AUTO, ts);
         if (x->format == EXP_CSV) {
@@ -225,7 +211,7 @@ static int export_rows(void *ud, const tf_lake_rows *r, tf_err *err)
             tf_buf_putc(b, '}');
         }
         tf_buf_putc(b, '\n');
-        if (b->len > (1 << 20) && flush(x, err)) return err->code;
+        if (tf_outfile_maybe_flush(&x->out, err)) return err->code;
     }
     return TF_OK;
 }
@@ -247,32 +233,27 @@ static int run_export(void *vconf, int argc, char **argv, tf_err *err)
     exporter x;
     memset(&x, 0, sizeof x);
     x.format = c->format;
-    x.fd = 1;
-    char *tmp = strcmp(c->out, "-") ? tf_xasprintf("%s.tmp-%ld", c->out, (long)getpid()) : NULL;
+    char *tmp = NULL;
     if (!rc && c->format == EXP_PARQUET) {
+        tmp = tf_publish_temp(c->out);
         tf_pq_write_opts o = tf_pq_write_defaults();
         rc = tf_pq_writer_open(tmp, export_fields, 8, &o, &x.pq, err);
-    } else if (!rc && tmp) {
-        x.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (x.fd < 0) rc = tf_errno(err, TF_EIO, "%s", tmp);
+    } else if (!rc) {
+        rc = tf_outfile_open(&x.out, c->out, err);
     }
-    if (!rc && c->format == EXP_CSV) tf_buf_puts(&x.buf, "region,origin_coord,destination_coord,datetime,datasource\n");
+    if (!rc && c->format == EXP_CSV) tf_buf_puts(&x.out.buf, "region,origin_coord,destination_coord,datetime,datasource\n");
     if (!rc) rc = tf_lake_scan(l, c->region, from, to, export_rows, &x, err);
-    if (!rc && c->format != EXP_PARQUET) rc = flush(&x, err);
-    if (x.pq) {
-        if (!rc) rc = tf_pq_writer_close(x.pq, NULL, err);
-        else tf_pq_writer_abort(x.pq);
-    } else if (tmp && x.fd > 1) {
-        if (!rc && fsync(x.fd) != 0) rc = tf_errno(err, TF_EIO, "%s: fsync", tmp);
-        close(x.fd);
-    }
-    if (tmp) {
-        if (!rc && rename(tmp, c->out) != 0) rc = tf_errno(err, TF_EIO, "%s: rename to %s", tmp, c->out);
-        if (rc) unlink(tmp);
+    if (c->format == EXP_PARQUET) {
+        if (x.pq && !rc) rc = tf_pq_writer_close(x.pq, NULL, err);
+        else if (x.pq) tf_pq_writer_abort(x.pq);
+        if (!rc) rc = tf_publish_rename(tmp, c->out, err);
+    } else if (!rc) {
+        rc = tf_outfile_commit(&x.out, err);
+    } else {
+        tf_outfile_abort(&x.out);
     }
     if (!rc && strcmp(c->out, "-")) fprintf(stderr, "exported %lld trips to %s\n", (long long)x.rows, c->out);
     free(tmp);
-    tf_buf_free(&x.buf);
     tf_lake_close(l);
     tf_store_close(s);
     return rc;

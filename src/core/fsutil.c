@@ -1,6 +1,8 @@
 /* fsutil.c — file-system helpers (see fsutil.h). */
 #include "tripflow/fsutil.h"
 
+#include "tripflow/publish.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -152,40 +154,12 @@ int tf_read_all(const char *path, tf_buf *b, tf_err *err)
 
 int tf_write_atomic(const char *path, const void *data, size_t n, tf_err *err)
 {
-    char *tmp = tf_xasprintf("%s.tmp-%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        tf_errno(err, TF_EIO, "%s", tmp);
-        free(tmp);
-        return TF_EIO;
+    tf_outfile f;
+    int rc = tf_outfile_open(&f, path, err);
+    if (rc) return rc;
+    if ((rc = tf_outfile_write(&f, data, n, err))) {
+        tf_outfile_abort(&f);
+        return rc;
     }
-    const char *p = data;
-    size_t left = n;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            tf_errno(err, TF_EIO, "%s: write", tmp);
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0) {
-        tf_errno(err, TF_EIO, "%s: fsync", tmp);
-        goto fail;
-    }
-    close(fd);
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        tf_errno(err, TF_EIO, "%s: rename to %s", tmp, path);
-        goto fail;
-    }
-    free(tmp);
-    return TF_OK;
-fail:
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    free(tmp);
-    return TF_EIO;
+    return tf_outfile_commit(&f, err);
 }

@@ -59,6 +59,18 @@ static int sync_parent(const char *path, tf_err *err)
     return rc;
 }
 
+char *tf_publish_temp(const char *path) { return temp_name(path); }
+
+int tf_publish_rename(const char *tmp, const char *path, tf_err *err)
+{
+    if (rename(tmp, path) != 0) {
+        int rc = tf_errno(err, TF_EIO, "%s: rename to %s", tmp, path);
+        unlink(tmp);
+        return rc;
+    }
+    return sync_parent(path, err);
+}
+
 int tf_outfile_open(tf_outfile *f, const char *path, tf_err *err)
 {
     memset(f, 0, sizeof *f);

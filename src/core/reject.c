@@ -10,12 +10,11 @@
 #include "tripflow/fsutil.h"
 #include "tripflow/mem.h"
 #include "tripflow/num.h"
+#include "tripflow/publish.h"
 
 struct tf_rejects {
-    char *path, *tmp;
-    FILE *f;
+    tf_outfile out;
     int64_t count;
-    tf_buf line;
 };
 
 int tf_rejects_open(const char *path, tf_rejects **out, tf_err *err)
@@ -26,17 +25,11 @@ int tf_rejects_open(const char *path, tf_rejects **out, tf_err *err)
     free(dir);
     if (rc) return rc;
     tf_rejects *r = tf_xcalloc(1, sizeof *r);
-    r->path = tf_xstrdup(path);
-    r->tmp = tf_xasprintf("%s.part", path);
-    r->f = fopen(r->tmp, "w");
-    if (!r->f) {
-        tf_errno(err, TF_EIO, "%s: cannot create reject file", r->tmp);
-        free(r->path);
-        free(r->tmp);
+    if ((rc = tf_outfile_open(&r->out, path, err))) {
         free(r);
-        return TF_EIO;
+        return tf_err_prefix(err, "reject file: ");
     }
-    fputs("line,field,reason,record\n", r->f);
+    tf_buf_puts(&r->out.buf, "line,field,reason,record\n");
     *out = r;
     return TF_OK;
 }
@@ -44,8 +37,7 @@ int tf_rejects_open(const char *path, tf_rejects **out, tf_err *err)
 int tf_rejects_add(tf_rejects *r, int64_t line, const char *field, const char *reason, const char *record,
                    size_t record_len, tf_err *err)
 {
-    tf_buf *b = &r->line;
-    tf_buf_clear(b);
+    tf_buf *b = &r->out.buf;
     char num[24];
     tf_buf_append(b, num, (size_t)tf_format_i64(line, num));
     tf_buf_putc(b, ',');
@@ -55,28 +47,19 @@ int tf_rejects_add(tf_rejects *r, int64_t line, const char *field, const char *r
     tf_buf_putc(b, ',');
     tf_csv_write_field(b, record, record_len, ',');
     tf_buf_putc(b, '\n');
-    if (fwrite(b->data, 1, b->len, r->f) != b->len) return tf_errno(err, TF_EIO, "%s: write", r->tmp);
     r->count++;
-    return TF_OK;
+    return tf_outfile_maybe_flush(&r->out, err);
 }
 
 int64_t tf_rejects_count(const tf_rejects *r) { return r ? r->count : 0; }
-const char *tf_rejects_path(const tf_rejects *r) { return r ? r->path : NULL; }
+const char *tf_rejects_path(const tf_rejects *r) { return r ? r->out.path : NULL; }
 
 int tf_rejects_close(tf_rejects *r, int discard, tf_err *err)
 {
     if (!r) return TF_OK;
     int rc = TF_OK;
-    if (fclose(r->f) != 0 && !discard) rc = tf_errno(err, TF_EIO, "%s: close", r->tmp);
-    if (discard || r->count == 0 || rc) {
-        unlink(r->tmp);
-    } else if (rename(r->tmp, r->path) != 0) {
-        rc = tf_errno(err, TF_EIO, "%s: rename to %s", r->tmp, r->path);
-        unlink(r->tmp);
-    }
-    tf_buf_free(&r->line);
-    free(r->path);
-    free(r->tmp);
+    if (discard || r->count == 0) tf_outfile_abort(&r->out);
+    else rc = tf_outfile_commit(&r->out, err);
     free(r);
     return rc;
 }
