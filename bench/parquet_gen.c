@@ -3,7 +3,7 @@
  * timestamp) written with tripflow's Parquet writer; prints the seconds the
  * writing took and the file size.  Used by bench/parquet_write.sh and
  * bench/parquet_read.sh.
- * usage: parquet_gen OUT.parquet ROWS [zstd|snappy|gzip|none] [LEVEL] */
+ * usage: parquet_gen OUT.parquet ROWS [zstd|snappy|gzip|lz4|none] [LEVEL] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,7 @@ static double unif(void)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: parquet_gen OUT.parquet ROWS [zstd|snappy|gzip|none] [LEVEL]\n");
+        fprintf(stderr, "usage: parquet_gen OUT.parquet ROWS [zstd|snappy|gzip|lz4|none] [LEVEL]\n");
         return 2;
     }
     int64_t n = atoll(argv[2]);
@@ -32,7 +32,7 @@ int main(int argc, char **argv)
     if (argc > 3) {
         const char *c = argv[3];
         o.codec = !strcmp(c, "snappy") ? TF_PQ_SNAPPY : !strcmp(c, "gzip") ? TF_PQ_GZIP
-                  : !strcmp(c, "none") ? TF_PQ_UNCOMPRESSED : TF_PQ_ZSTD;
+                  : !strcmp(c, "lz4") ? TF_PQ_LZ4_RAW : !strcmp(c, "none") ? TF_PQ_UNCOMPRESSED : TF_PQ_ZSTD;
     }
     if (argc > 4) o.level = atoi(argv[4]);
     static const char *regions[] = {"Prague", "Turin", "Hamburg", "Berlin", "Lyon", "Porto", "Oslo", "Riga"};

@@ -1,7 +1,7 @@
 #!/bin/bash
 # parquet_write.sh — writer speed and file size: 5M synthetic trip rows (trip
 # key FIXED(16), 2 dictionary strings, 4 doubles, 1 timestamp) written by
-# tripflow with ZSTD levels 1 and 3 and SNAPPY, against DuckDB writing the
+# tripflow with ZSTD levels 1 and 3, SNAPPY and LZ4_RAW, against DuckDB writing the
 # same rows with ZSTD (its default level 3; DuckDB's time includes reading
 # the rows from an uncompressed Parquet file), with the floor (`cat` of the
 # uncompressed file into a new file).  Prints a Markdown table.
@@ -23,7 +23,7 @@ drss=$RSS
 dsize=$(stat -c %s "$W/duck.parquet")
 best_of $REPS sh -c "cat '$W/plain.parquet' > '$W/copy.bin'"
 rows=("cat (floor)|$SECS|$RSS|$(stat -c %s "$W/copy.bin")")
-for c in "zstd 1" "zstd 3" "snappy 0"; do
+for c in "zstd 1" "zstd 3" "snappy 0" "lz4 0"; do
     set -- $c
     best_of $REPS "$GEN" "$W/tf.parquet" "$ROWS" "$1" "$2"
     rows+=("tripflow $1${2/#0/}|$SECS|$RSS|$(stat -c %s "$W/tf.parquet")")

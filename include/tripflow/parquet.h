@@ -188,11 +188,12 @@ void tf_pq_batch_free(tf_pq_batch *b);
  * bytes are touched).  Pointers stay valid until the next call on b. */
 int tf_pq_read_chunk(const tf_pq_file *f, int rg, int col, tf_pq_batch *b, tf_err *err);
 
-/* Decode a flat (non-repeated) fixed-width column into caller arrays with one
- * slot per row: dst holds num_rows values of the column's width (4 for INT32,
- * FLOAT; 8 for INT64, DOUBLE, INT96; 1 for BOOLEAN; type_length for FIXED);
- * null slots are zeroed and get valid[i] = 0 (valid may be NULL for REQUIRED
- * columns).  Required PLAIN and dictionary pages decode straight into dst. */
+/* Decode a flat (non-repeated) column into caller arrays with one slot per
+ * row: dst holds num_rows values of the column's width (4 for INT32, FLOAT; 8
+ * for INT64, DOUBLE, INT96; 1 for BOOLEAN; type_length for FIXED) or, for
+ * BYTE_ARRAY, num_rows tf_pq_str pointing into scratch (valid until its next
+ * use); null slots are zeroed and get valid[i] = 0 (valid may be NULL).
+ * Required PLAIN and dictionary pages decode straight into dst. */
 int tf_pq_read_flat(const tf_pq_file *f, int rg, int col, tf_pq_batch *scratch, void *dst, uint8_t *valid,
                     tf_err *err);
 

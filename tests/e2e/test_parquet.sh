@@ -156,6 +156,8 @@ fi
 # ---- errors ----
 expect_status 2 "$TF" parquet cat "$PT/list_columns.parquet" --columns int64_list,nope
 expect_eq "$ERR" "tripflow parquet cat: $PT/list_columns.parquet: no column 'nope' (columns: int64_list, utf8_list)"
+expect_status 2 "$TF" parquet cat "$PT/list_columns.parquet" --columns utf8_list,int64_list,utf8_list
+expect_eq "$ERR" "tripflow parquet cat: $PT/list_columns.parquet: column 'utf8_list' is named twice"
 expect_status 2 "$TF" parquet cat "$PT/list_columns.parquet" --format xml
 expect_eq "$ERR" "tripflow parquet cat --format: expected one of csv|jsonl, got 'xml'"
 expect_status 1 "$TF" parquet schema "$T/missing.parquet"

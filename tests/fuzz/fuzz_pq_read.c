@@ -3,6 +3,7 @@
  * and record assembly into JSON.  Limits keep one input's work small. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "tripflow/parquet.h"
 
@@ -22,6 +23,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             tf_pq_chunk_meta(f, g, c, &ci);
             tf_pq_can_skip(f, g, c, 0, 1);
             tf_pq_count_pages(f, g, c, &pc, &e);
+            const tf_pq_node *leaf = tf_pq_leaf(f, c);
+            int64_t rows = tf_pq_row_group_rows(f, g);
+            if (!leaf->max_rep && rows <= (1 << 16)) {
+                /* one slot per row: 16 bytes covers every width but long FIXED ones */
+                size_t w = leaf->physical == TF_PQ_FIXED ? (size_t)leaf->type_length : 16;
+                void *dst = tf_xmalloc((size_t)rows * w + 1);
+                uint8_t *valid = tf_xmalloc((size_t)rows + 1);
+                tf_pq_read_flat(f, g, c, &b, dst, valid, &e);
+                free(valid);
+                free(dst);
+            }
             if (tf_pq_read_chunk(f, g, c, &b, &e) == TF_OK) {
                 tf_buf t = {0};
                 for (int64_t i = 0; i < b.num_values && i < 64; i++) tf_pq_format_value(f, &b, i, i & 1, &t);

@@ -321,3 +321,94 @@ TF_TEST(pq_statistics_and_pruning)
     CHECK_INT(pc.data_pages_v1, 1);
     tf_pq_close(f);
 }
+
+/* Legacy 2-level lists (LogicalTypes.md backward-compatibility rules): a
+ * 3-level LIST<required INT32> written by tripflow has the same levels as
+ * `optional group a (LIST) { repeated int32 array; }`, so the footer is
+ * rewritten into that shape: the "list" group removed, "element" renamed. */
+static char *two_level_rows(const char *leaf_name)
+{
+    static const tf_pq_field e = {"element", TF_PQT_INT32, 0, 0, 0, NULL, 0};
+    const tf_pq_field f[] = {{"a", TF_PQT_LIST, 1, 0, 0, &e, 1}};
+    int32_t v[] = {1, 2, 3, 4};
+    int64_t off[] = {0, 2, 2, 2, 4};
+    uint8_t lv[] = {1, 1, 0, 1};
+    tf_pq_col c = {.values = v, .list_offsets = off, .list_valid = lv};
+    tf_pq_write_opts o = tf_pq_write_defaults();
+    o.codec = TF_PQ_UNCOMPRESSED;
+    tf_err err = {0};
+    tf_pq_writer *w;
+    char *path = tf_xasprintf("%s/twolevel.parquet", tf_test_tmpdir());
+    if (tf_pq_writer_open(path, f, 1, &o, &w, &err) || tf_pq_writer_write(w, 4, &c, &err) ||
+        tf_pq_writer_close(w, NULL, &err)) {
+        tf_test_fail(__FILE__, __LINE__, "%s", err.msg);
+        free(path);
+        return NULL;
+    }
+    tf_buf b = {0};
+    tf_read_all(path, &b, &err);
+    uint32_t flen;
+    memcpy(&flen, b.data + b.len - 8, 4);
+    size_t fs = b.len - 8 - flen;
+    tf_buf nb = {0};
+    tf_buf_append(&nb, b.data, fs);
+    const char *foot = b.data + fs;
+    /* the schema list header (field 2, 4 elements) then the elements */
+    const uint8_t list_group[] = {0x35, 0x04, 0x18, 0x04, 'l', 'i', 's', 't', 0x15, 0x02, 0x00};
+    /* required int32 element -> repeated int32 <leaf_name> */
+    const uint8_t elem_name[] = {0x15, 0x02, 0x25, 0x00, 0x18, 0x07, 'e', 'l', 'e', 'm', 'e', 'n', 't'};
+    int done = 0;
+    for (size_t i = 0; i < flen;) {
+        if (!done && i + sizeof list_group <= flen && !memcmp(foot + i, list_group, sizeof list_group)) {
+            i += sizeof list_group;
+            done = 1;
+            continue;
+        }
+        if (done == 1 && i + sizeof elem_name <= flen && !memcmp(foot + i, elem_name, sizeof elem_name)) {
+            tf_buf_append(&nb, "\x15\x02\x25\x04\x18", 5);
+            tf_buf_putc(&nb, (char)strlen(leaf_name));
+            tf_buf_puts(&nb, leaf_name);
+            i += sizeof elem_name;
+            done = 2;
+            continue;
+        }
+        char ch = foot[i++];
+        if (nb.len == fs + 3 && (uint8_t)ch == 0x4c) ch = 0x3c; /* after version and the field header: 4 -> 3 structs */
+        tf_buf_putc(&nb, ch);
+    }
+    CHECK_INT(done, 2);
+    uint32_t nl = (uint32_t)(nb.len - fs);
+    tf_buf_append(&nb, &nl, 4);
+    tf_buf_append(&nb, "PAR1", 4);
+    tf_write_atomic(path, nb.data, nb.len, &err);
+    tf_buf_free(&b);
+    tf_buf_free(&nb);
+    tf_pq_file *pf;
+    tf_buf out = {0};
+    if (tf_pq_open(path, NULL, &pf, &err) == TF_OK) {
+        char want[64];
+        snprintf(want, sizeof want, "a.%s", leaf_name);
+        CHECK_STR(tf_pq_leaf(pf, 0)->path, want);
+        CHECK_INT(tf_pq_leaf(pf, 0)->max_def, 2);
+        tf_pq_rows *r;
+        CHECK_INT(tf_pq_rows_open(pf, NULL, 0, &r, &err), TF_OK);
+        while (tf_pq_rows_next(r, TF_PQ_JSON, &out, &err) == 1) tf_buf_putc(&out, '\n');
+        tf_pq_rows_close(r);
+        tf_pq_close(pf);
+    } else {
+        tf_test_fail(__FILE__, __LINE__, "%s", err.msg);
+    }
+    free(path);
+    tf_buf_cstr(&out);
+    return out.data;
+}
+
+TF_TEST(pq_legacy_two_level_lists)
+{
+    char *rows = two_level_rows("array");
+    CHECK_STR(rows, "{\"a\":[1,2]}\n{\"a\":[]}\n{\"a\":null}\n{\"a\":[3,4]}\n");
+    free(rows);
+    rows = two_level_rows("a_tuple");
+    CHECK_STR(rows, "{\"a\":[1,2]}\n{\"a\":[]}\n{\"a\":null}\n{\"a\":[3,4]}\n");
+    free(rows);
+}

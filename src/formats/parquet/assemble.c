@@ -444,6 +444,11 @@ int tf_pq_rows_open(const tf_pq_file *f, const int *fields, int nfields, tf_pq_r
         }
         r->fields[i] = ni;
         const tf_pq_node *n = &f->nodes[ni];
+        for (int j = 0; j < i; j++)
+            if (r->fields[j] == ni) {
+                tf_pq_rows_close(r);
+                return tf_errf(err, TF_EINVAL, "%s: column '%s' is named twice", f->name, n->name);
+            }
         for (int k = 0; k < n->nleaves; k++) r->proj[n->first_leaf + k] = 1;
     }
     for (int c = 0; c < f->ncols; c++) r->cur[c].leaf = tf_pq_leaf(f, c);

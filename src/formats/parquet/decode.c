@@ -486,10 +486,21 @@ int tf_pq_read_flat(const tf_pq_file *f, int rg, int col, tf_pq_batch *scratch, 
     if (col < 0 || col >= f->ncols) return tf_errf(err, TF_EINVAL, "%s: no column %d", f->name, col);
     const tf_pq_node *leaf = tf_pq_leaf(f, col);
     int w = pq_value_width(leaf);
-    if (leaf->max_rep || !w)
-        return tf_errf(err, TF_EINVAL, "%s: column '%s' is not a flat fixed-width column", f->name, leaf->path);
+    if (leaf->max_rep) return tf_errf(err, TF_EINVAL, "%s: column '%s' is not a flat column", f->name, leaf->path);
     if (rg < 0 || rg >= f->ft.nrg) return tf_errf(err, TF_EINVAL, "%s: no row group %d", f->name, rg);
     int64_t rows = f->ft.rgs[rg].num_rows;
+    if (!w) { /* BYTE_ARRAY: (ptr, len) per row, pointing into the scratch batch */
+        if (decode_chunk(f, rg, col, scratch, NULL, err)) return err->code;
+        tf_pq_str *o = dst;
+        const tf_pq_str *v = scratch->strs;
+        int16_t md = (int16_t)leaf->max_def;
+        for (int64_t i = 0, j = 0; i < rows; i++) {
+            int ok = !scratch->def || scratch->def[i] == md;
+            o[i] = ok ? v[j++] : (tf_pq_str){NULL, 0};
+            if (valid) valid[i] = (uint8_t)ok;
+        }
+        return TF_OK;
+    }
     if (!leaf->max_def) {
         if (decode_chunk(f, rg, col, scratch, dst, err)) return err->code;
         if (valid) memset(valid, 1, (size_t)rows);
