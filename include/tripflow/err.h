@@ -10,6 +10,7 @@
 #ifndef TF_ERR_H
 #define TF_ERR_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 typedef enum tf_code {
@@ -43,6 +44,19 @@ int tf_errno(tf_err *err, int code, const char *fmt, ...)
 /* Prepend context ("file.csv: ") to an existing message; returns err->code. */
 int tf_err_prefix(tf_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tf_err_clear(tf_err *err);
+/* The first error of several threads working on one job: workers set it
+ * and stop when it is set; the caller takes it after joining them. */
+typedef struct tf_err_once {
+    pthread_mutex_t lock;
+    volatile int failed;
+    tf_err err;
+} tf_err_once;
+void tf_err_once_init(tf_err_once *e);
+void tf_err_once_set(tf_err_once *e, const tf_err *err);
+/* TF_OK, or the first error's code with the error copied to err */
+int tf_err_once_take(tf_err_once *e, tf_err *err);
+void tf_err_once_destroy(tf_err_once *e);
+
 /* A piece of input for an error message: at most max bytes (then "..."),
  * control characters shown as \n, \r, \t or \xNN so a reason stays on one
  * line.  Returns buf. */

@@ -18,12 +18,11 @@
 #include "tripflow/err.h"
 #include "tripflow/geo.h"
 #include "tripflow/hash.h"
+#include "tripflow/parquet.h"
 #include "tripflow/store.h"
 #include "tripflow/trip.h"
 
 typedef struct tf_lake tf_lake;
-/* a string in a scanned batch (the Parquet reader's tf_pq_str) */
-typedef struct tf_pq_str tf_pq_str_ref;
 
 /* Open (create) the lake at dir; when dir is NULL, at "lake" beside the
  * database tripflow.db, or "NAME.lake" beside a database NAME.db.  The lake is tied to its database by a marker file; a lake of
@@ -65,6 +64,7 @@ char *tf_lake_escape(const char *value, size_t len);
 enum { TF_LAKE_COL_DATASOURCE, TF_LAKE_COL_ORIGIN_LON, TF_LAKE_COL_ORIGIN_LAT, TF_LAKE_COL_DEST_LON,
        TF_LAKE_COL_DEST_LAT, TF_LAKE_COL_DATETIME, TF_LAKE_COL_TRIP_KEY, TF_LAKE_NCOLS };
 extern const char *const tf_lake_col_names[TF_LAKE_NCOLS];
+extern const tf_pq_field tf_lake_fields[TF_LAKE_NCOLS];
 
 /* ---- scans ---- */
 /* Trips per ISO week whose points meet box (edges inclusive) as match says,
@@ -80,7 +80,7 @@ int tf_lake_weekly_bbox(tf_lake *l, const tf_bbox *box, int match, int64_t first
 typedef struct tf_lake_rows {
     const char *region, *month;
     int64_t n;
-    const tf_pq_str_ref *datasource; /* n entries */
+    const tf_pq_str *datasource; /* n entries */
     const double *origin_lon, *origin_lat, *destination_lon, *destination_lat;
     const int64_t *datetime;
     const uint8_t *trip_key; /* 16 bytes per row */

@@ -61,5 +61,7 @@ int tf_parse_distance(const char *s, double *out_m, tf_err *err);
 /* wall clock and monotonic clock in microseconds / seconds */
 int64_t tf_now_us(void);
 double tf_mono_s(void);
+/* CPU seconds (user + system) the process has used */
+double tf_cpu_s(void);
 
 #endif

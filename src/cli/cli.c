@@ -169,6 +169,15 @@ void tf_cli_overview(FILE *out)
     fprintf(out, "\n`tripflow COMMAND --help` lists a command's options.\n");
 }
 
+/* a Markdown table cell: '|' would end the cell */
+static void cell(FILE *out, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|') fputc('\\', out);
+        fputc(*s, out);
+    }
+}
+
 void tf_cli_markdown(FILE *out)
 {
     fprintf(out, "# tripflow command reference\n\n"
@@ -182,8 +191,14 @@ void tf_cli_markdown(FILE *out)
             fprintf(out, "| option | meaning | default |\n| --- | --- | --- |\n");
             for (const tf_opt *o = c->opts; o->name; o++) {
                 const char *m = type_meta(o);
-                fprintf(out, "| `--%s%s%s` | %s%s%s%s | %s |\n", o->name, m ? " " : "", m ? m : "", o->help,
-                        o->env ? " (env `" : "", o->env ? o->env : "", o->env ? "`)" : "", o->def ? o->def : "");
+                fprintf(out, "| `--%s%s", o->name, m ? " " : "");
+                cell(out, m);
+                fputs("` | ", out);
+                cell(out, o->help);
+                if (o->env) fprintf(out, " (env `%s`)", o->env);
+                fputs(" | ", out);
+                cell(out, o->def);
+                fputs(" |\n", out);
             }
             fputc('\n', out);
         }

@@ -140,16 +140,6 @@ static void put_point(tf_buf *b, double lon, double lat)
     tf_buf_putc(b, ')');
 }
 
-static const tf_pq_field export_fields[] = {
-    {"region", TF_PQT_STRING, 0, 0, TF_PQ_DICT_ON, NULL, 0},
-    {"datasource", TF_PQT_STRING, 0, 0, TF_PQ_DICT_ON, NULL, 0},
-    {"origin_lon", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
-    {"origin_lat", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
-    {"destination_lon", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
-    {"destination_lat", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
-    {"datetime", TF_PQT_TIMESTAMP, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
-    {"trip_key", TF_PQT_FIXED, 0, 16, TF_PQ_DICT_OFF, NULL, 0},
-};
 
 static int export_rows(void *ud, const tf_lake_rows *r, tf_err *err)
 {
@@ -236,8 +226,11 @@ static int run_export(void *vconf, int argc, char **argv, tf_err *err)
     char *tmp = NULL;
     if (!rc && c->format == EXP_PARQUET) {
         tmp = tf_publish_temp(c->out);
+        /* the lake's columns, with the region (a path value in the lake) first */
+        tf_pq_field fields[1 + TF_LAKE_NCOLS] = {{"region", TF_PQT_STRING, 0, 0, TF_PQ_DICT_ON, NULL, 0}};
+        memcpy(fields + 1, tf_lake_fields, sizeof tf_lake_fields);
         tf_pq_write_opts o = tf_pq_write_defaults();
-        rc = tf_pq_writer_open(tmp, export_fields, 8, &o, &x.pq, err);
+        rc = tf_pq_writer_open(tmp, fields, 1 + TF_LAKE_NCOLS, &o, &x.pq, err);
     } else if (!rc) {
         rc = tf_outfile_open(&x.out, c->out, err);
     }

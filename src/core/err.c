@@ -101,3 +101,27 @@ const char *tf_snippet(const char *s, size_t n, size_t max, char *buf, size_t ca
     buf[k] = '\0';
     return buf;
 }
+
+void tf_err_once_init(tf_err_once *e)
+{
+    pthread_mutex_init(&e->lock, NULL);
+    e->failed = 0;
+    tf_err_clear(&e->err);
+}
+
+void tf_err_once_set(tf_err_once *e, const tf_err *err)
+{
+    pthread_mutex_lock(&e->lock);
+    if (!e->failed) e->err = *err;
+    e->failed = 1;
+    pthread_mutex_unlock(&e->lock);
+}
+
+int tf_err_once_take(tf_err_once *e, tf_err *err)
+{
+    if (!e->failed) return TF_OK;
+    *err = e->err;
+    return err->code;
+}
+
+void tf_err_once_destroy(tf_err_once *e) { pthread_mutex_destroy(&e->lock); }

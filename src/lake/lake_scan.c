@@ -60,9 +60,8 @@ typedef struct bbox_job {
     int64_t first_week, end_us;
     int nweeks;
     atomic_int next;
-    pthread_mutex_t lock;
-    int failed;
-    tf_err err;
+    pthread_mutex_t lock; /* counts */
+    tf_err_once err;
     int64_t *counts;
 } bbox_job;
 
@@ -82,14 +81,6 @@ static int skip_rg(const tf_pq_file *f, int rg, const int col[TF_LAKE_NCOLS], co
     }
 }
 
-static void fail_job(bbox_job *j, const tf_err *e)
-{
-    pthread_mutex_lock(&j->lock);
-    if (!j->failed) j->err = *e;
-    j->failed = 1;
-    pthread_mutex_unlock(&j->lock);
-}
-
 static void *bbox_thread(void *ud)
 {
     bbox_job *j = ud;
@@ -102,12 +93,12 @@ static void *bbox_thread(void *ud)
     int need_o = j->match != TF_MATCH_DESTINATION, need_d = j->match != TF_MATCH_ORIGIN;
     for (;;) {
         int w = atomic_fetch_add(&j->next, 1);
-        if (w >= (int)j->work.n || j->failed || tf_sig_interrupted()) break;
+        if (w >= (int)j->work.n || j->err.failed || tf_sig_interrupted()) break;
         const tf_pq_file *f = j->files.files.v[j->work.v[w].file].pq;
         int rg = j->work.v[w].rg, col[TF_LAKE_NCOLS];
         tf_err e;
         if (lake_columns(f, col, &e)) {
-            fail_job(j, &e);
+            tf_err_once_set(&j->err, &e);
             break;
         }
         int64_t n = tf_pq_row_group_rows(f, rg);
@@ -120,7 +111,7 @@ static void *bbox_thread(void *ud)
         for (int k = 0; k < 4 && !rc; k++)
             if (k < 2 ? need_o : need_d) rc = tf_pq_read_flat(f, rg, col[TF_LAKE_COL_ORIGIN_LON + k], &scratch, c[k], NULL, &e);
         if (rc) {
-            fail_job(j, &e);
+            tf_err_once_set(&j->err, &e);
             break;
         }
         for (int64_t i = 0; i < n; i++) {
@@ -163,6 +154,7 @@ int tf_lake_weekly_bbox(tf_lake *l, const tf_bbox *box, int match, int64_t first
     j.end_us = first_week + (int64_t)nweeks * TF_US_PER_WEEK;
     j.counts = counts;
     pthread_mutex_init(&j.lock, NULL);
+    tf_err_once_init(&j.err);
     tf_lake_filter flt = {NULL, first_week, j.end_us, box, match};
     int rc = tf_lake_files(l, &flt, add_file, &j.files, err);
     for (size_t i = 0; i < j.files.files.n && !rc; i++) {
@@ -184,16 +176,13 @@ int tf_lake_weekly_bbox(tf_lake *l, const tf_bbox *box, int match, int64_t first
         bbox_thread(&j);
         for (int t = 1; t < nt; t++) pthread_join(tids[t], NULL);
         free(tids);
-        if (j.failed) {
-            *err = j.err;
-            rc = err->code;
-        } else if (tf_sig_interrupted()) {
-            rc = tf_errf(err, TF_ECANCELED, "interrupted");
-        }
+        rc = tf_err_once_take(&j.err, err);
+        if (!rc && tf_sig_interrupted()) rc = tf_errf(err, TF_ECANCELED, "interrupted");
     }
     collect_free(&j.files);
     tf_vec_free(&j.work);
     pthread_mutex_destroy(&j.lock);
+    tf_err_once_destroy(&j.err);
     return rc;
 }
 

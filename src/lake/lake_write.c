@@ -135,7 +135,7 @@ int tf_lake_run_keys(tf_lake_run *lr, int64_t region_id, int32_t month, int buck
 }
 
 /* ---- staging one partition ---- */
-static const tf_pq_field lake_fields[TF_LAKE_NCOLS] = {
+const tf_pq_field tf_lake_fields[TF_LAKE_NCOLS] = {
     {"datasource", TF_PQT_STRING, 0, 0, TF_PQ_DICT_ON, NULL, 0},
     {"origin_lon", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
     {"origin_lat", TF_PQT_DOUBLE, 0, 0, TF_PQ_DICT_OFF, NULL, 0},
@@ -197,7 +197,7 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
     tf_pq_write_opts o = tf_pq_write_defaults();
     o.row_group_rows = TF_LAKE_ROW_GROUP_ROWS;
     o.level = 1; /* ZSTD 1: within a few % of level 3 in size on trip data, 40% less CPU */
-    if (!rc) rc = tf_pq_writer_open(s.tmp, lake_fields, TF_LAKE_NCOLS, &o, &w, err);
+    if (!rc) rc = tf_pq_writer_open(s.tmp, tf_lake_fields, TF_LAKE_NCOLS, &o, &w, err);
     if (!rc) {
         tf_pq_col cols[TF_LAKE_NCOLS];
         memset(cols, 0, sizeof cols);

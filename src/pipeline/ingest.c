@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ingest_int.h"
@@ -29,12 +28,8 @@ static char *default_reject_path(tf_store *s, int64_t run_id)
 /* a stage begins: where the time went so far (wall and CPU of the process) */
 static void stage(tf_events *bus, const char *source, const char *name, double t0)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-                 (double)ru.ru_stime.tv_usec * 1e-6;
     tf_events_emit(bus, "stage", json_pack("{s:s, s:s, s:f, s:f}", "source", source, "stage", name, "elapsed_s",
-                                           tf_mono_s() - t0, "cpu_s", cpu));
+                                           tf_mono_s() - t0, "cpu_s", tf_cpu_s()));
 }
 
 static json_t *counts_json(const char *source, const tf_run_counts *c)
@@ -344,12 +339,7 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     json_object_set_new(fj, "status", json_string("loaded"));
     json_object_set_new(fj, "bytes", json_integer((json_int_t)size));
     json_object_set_new(fj, "seconds", json_real(tf_mono_s() - t0));
-    {
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        json_object_set_new(fj, "cpu_s", json_real((double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-                                                   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6));
-    }
+    json_object_set_new(fj, "cpu_s", json_real(tf_cpu_s()));
     if (reject_file) json_object_set_new(fj, "reject_file", json_string(reject_file));
     tf_event *done = tf_events_make(bus, "finished", fj);
     rc = ingest_commit(s, bus, done, &ctx, &un, lr, run_id, &grid, grid_found, &agg, &counts, reject_file, err);

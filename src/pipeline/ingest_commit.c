@@ -94,9 +94,7 @@ typedef struct writers {
     units *u;
     tf_lake_run *lr;
     atomic_int next;
-    pthread_mutex_t lock;
-    int failed;
-    tf_err err;
+    tf_err_once err;
 } writers;
 
 static void *write_partitions(void *ud)
@@ -104,7 +102,7 @@ static void *write_partitions(void *ud)
     writers *w = ud;
     for (;;) {
         int p = atomic_fetch_add(&w->next, 1);
-        if (p >= w->u->nparts || w->failed || tf_sig_interrupted()) break;
+        if (p >= w->u->nparts || w->err.failed || tf_sig_interrupted()) break;
         const tf_trip *segs[KEY_BUCKETS];
         int64_t rows[KEY_BUCKETS];
         for (int b = 0; b < KEY_BUCKETS; b++) {
@@ -114,12 +112,8 @@ static void *write_partitions(void *ud)
         part_key pk = w->u->keys[p];
         tf_err e;
         if (tf_lake_run_write(w->lr, pk.region, w->ctx->canon[TF_DIM_REGION][pk.region], pk.month, segs, rows,
-                              KEY_BUCKETS, (const char *const *)w->ctx->canon[TF_DIM_DATASOURCE], &e)) {
-            pthread_mutex_lock(&w->lock);
-            if (!w->failed) w->err = e;
-            w->failed = 1;
-            pthread_mutex_unlock(&w->lock);
-        }
+                              KEY_BUCKETS, (const char *const *)w->ctx->canon[TF_DIM_DATASOURCE], &e))
+            tf_err_once_set(&w->err, &e);
     }
     return NULL;
 }
@@ -143,7 +137,7 @@ int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx 
     w.ctx = ctx;
     w.u = u;
     w.lr = lr;
-    pthread_mutex_init(&w.lock, NULL);
+    tf_err_once_init(&w.err);
     int nt = ctx->threads > 0 ? ctx->threads : 1;
     pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
     for (int t = 0; t < nt; t++) pthread_create(&tids[t], NULL, write_partitions, &w);
@@ -154,13 +148,10 @@ int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx 
     if (!rc) rc = add_dims(s, ctx, TF_DIM_DATASOURCE, used_d, run_id, did, err);
     if (!rc) rc = tf_trips_add_facts(s, agg, rid, did, err);
     if (!rc) rc = tf_trips_add_groups(s, agg, rid, err);
-    if (rc) w.failed = 1; /* the writers stop early */
+    if (rc) w.err.failed = 1; /* the writers stop early */
     for (int t = 0; t < nt; t++) pthread_join(tids[t], NULL);
     free(tids);
-    if (!rc && w.failed) {
-        *err = w.err;
-        rc = err->code;
-    }
+    if (!rc) rc = tf_err_once_take(&w.err, err);
     if (!rc) rc = tf_lake_run_catalog(lr, rid, err);
     if (!rc) rc = tf_runs_finish(s, run_id, "loaded", counts, reject_file, NULL, 0, err);
     if (!rc) {
@@ -172,7 +163,7 @@ int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx 
     } else if (tf_store_in_tx(s)) {
         tf_store_rollback(s);
     }
-    pthread_mutex_destroy(&w.lock);
+    tf_err_once_destroy(&w.err);
     free(rid);
     free(did);
     free(used_r);

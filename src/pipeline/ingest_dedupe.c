@@ -151,9 +151,7 @@ typedef struct dd_shared {
     atomic_int next;
     atomic_int shard;
     atomic_llong dups;
-    pthread_mutex_t lock;
-    int failed;
-    tf_err err; /* the first error of any thread */
+    tf_err_once err;
 } dd_shared;
 
 typedef struct dd_worker {
@@ -188,10 +186,7 @@ static void dedupe_unit(dd_worker *w, int unit)
         stored_ctx sc = {&w->ks, cap};
         tf_err e;
         if (tf_lake_run_keys(d->lake, region, d->u->keys[p].month, bucket, add_stored, &sc, &e)) {
-            pthread_mutex_lock(&d->lock);
-            if (!d->failed) d->err = e;
-            d->failed = 1;
-            pthread_mutex_unlock(&d->lock);
+            tf_err_once_set(&d->err, &e);
             return;
         }
     }
@@ -211,7 +206,7 @@ static void *dedupe_thread(void *ud)
     int nunits = w->d->u->nparts * KEY_BUCKETS;
     for (;;) {
         int k = atomic_fetch_add(&w->d->next, 1);
-        if (k >= nunits || tf_sig_interrupted() || w->d->failed) break;
+        if (k >= nunits || tf_sig_interrupted() || w->d->err.failed) break;
         dedupe_unit(w, k);
     }
     return NULL;
@@ -236,7 +231,7 @@ int ingest_dedupe(ingest_ctx *ctx, units *u, tf_lake_run *lr, int64_t *unique, i
     memset(&d, 0, sizeof d);
     d.u = u;
     d.lake = lr;
-    pthread_mutex_init(&d.lock, NULL);
+    tf_err_once_init(&d.err);
     int nt = ctx->threads > 0 ? ctx->threads : 1;
     dd_worker *ws = tf_xcalloc((size_t)nt, sizeof *ws);
     for (int t = 0; t < nt; t++) ws[t].d = &d;
@@ -247,11 +242,9 @@ int ingest_dedupe(ingest_ctx *ctx, units *u, tf_lake_run *lr, int64_t *unique, i
     for (int k = 0; k < u->nparts * KEY_BUCKETS; k++) total += u->n[k];
     *duplicates = atomic_load(&d.dups);
     *unique = total - *duplicates;
-    pthread_mutex_destroy(&d.lock);
-    if (d.failed) {
-        *err = d.err;
-        return err->code;
-    }
+    int rc = tf_err_once_take(&d.err, err);
+    tf_err_once_destroy(&d.err);
+    if (rc) return rc;
     return tf_sig_interrupted() ? tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept") : TF_OK;
 }
 
