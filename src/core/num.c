@@ -44,12 +44,42 @@ static inline int eight_digits(const char *p, uint64_t *v)
     return 1;
 }
 
+/* The common shape of a coordinate, "[-]ddd.ddddddddddddd" with at most 19
+ * digits: parsed with few branches; 0 when s does not start with that shape
+ * (tf_scan_double then takes the general path). */
+static inline size_t plain_decimal(const char *s, size_t n, double *out)
+{
+    size_t i = s[0] == '-';
+    uint64_t m = 0;
+    size_t d0 = i;
+    while (i < n && (unsigned)(s[i] - '0') <= 9 && i - d0 < 4) m = m * 10 + (uint64_t)(s[i++] - '0');
+    size_t id = i - d0;
+    if (!id || i >= n || s[i] != '.' || (id > 1 && s[d0] == '0')) return 0;
+    size_t f0 = ++i;
+    uint64_t eight;
+    if (i + 8 <= n && eight_digits(s + i, &eight)) {
+        m = m * 100000000 + eight;
+        i += 8;
+    }
+    while (i < n && (unsigned)(s[i] - '0') <= 9 && i - f0 < 15) m = m * 10 + (uint64_t)(s[i++] - '0');
+    size_t fd = i - f0;
+    if (!fd || (i < n && ((unsigned)(s[i] - '0') <= 9 || s[i] == 'e' || s[i] == 'E')) || m > (UINT64_C(1) << 53))
+        return 0;
+    double v = (double)m / pow10_exact[fd];
+    *out = s[0] == '-' ? -v : v;
+    return i;
+}
+
 /* Strict decimal syntax scanner: returns the length of the longest prefix
  * that is a number ([+-]digits[.digits][(e|E)[+-]digits], at least one
  * digit), and its value.  Fast path: up to 19 significant digits and a
  * decimal exponent within +-22 (Clinger: one exact IEEE operation). */
 size_t tf_scan_double(const char *s, size_t n, double *out)
 {
+    if (n >= 3) {
+        size_t k = plain_decimal(s, n, out);
+        if (k) return k;
+    }
     size_t i = 0;
     int neg = 0;
     if (i < n && (s[i] == '-' || s[i] == '+')) {

@@ -297,3 +297,20 @@ TF_TEST(wkt_points)
     CHECK_INT(tf_parse_bbox("14.45,50.05,14.40,50.10", &bb, &e), TF_EINVAL);
     CHECK_INT(tf_parse_bbox("1,2,3", &bb, &e), TF_EINVAL);
 }
+
+TF_TEST(parse_double_random_texts_match_strtod)
+{
+    srand(99);
+    char b[64];
+    for (int i = 0; i < 300000; i++) {
+        double v = ((double)rand() / RAND_MAX - 0.5) * (i % 3 == 0 ? 360 : i % 3 == 1 ? 1e-3 : 1e9);
+        int prec = 1 + rand() % 17;
+        if (i % 2) snprintf(b, sizeof b, "%.*f", prec, v);
+        else snprintf(b, sizeof b, "%.*g", prec, v);
+        double got;
+        if (!tf_parse_double(b, strlen(b), &got) || got != strtod(b, NULL)) {
+            tf_test_fail(__FILE__, __LINE__, "'%s' parsed as %.17g, strtod says %.17g", b, got, strtod(b, NULL));
+            break;
+        }
+    }
+}
