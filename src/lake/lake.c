@@ -147,10 +147,16 @@ static int recover(tf_lake *l, tf_err *err)
         long long id;
         char tail;
         if (sscanf(e->d_name, "run-%lld%c", &id, &tail) != 1) continue;
-        char status[24];
-        if ((rc = tf_runs_status(l->store, id, status, err))) break;
-        if (!strcmp(status, "running")) continue; /* a live run (dead ones were reaped) */
         char *dir = tf_path_join(staging, e->d_name);
+        if (lake_owner_alive(dir)) { /* its process is still at work (maybe moving its files) */
+            free(dir);
+            continue;
+        }
+        char status[24];
+        if ((rc = tf_runs_status(l->store, id, status, err))) {
+            free(dir);
+            break;
+        }
         if (!strcmp(status, "loaded")) {
             char *from = tf_path_join(dir, "trips"), *to = tf_path_join(l->root, "trips");
             rc = roll_forward(from, to, err);
@@ -203,7 +209,14 @@ int tf_lake_open(tf_store *s, const char *dir, tf_lake **out, tf_err *err)
     char *meta = tf_path_join(l->root, "_tripflow");
     rc = tf_mkdir_p(meta, err);
     free(meta);
-    if (rc || (rc = check_marker(l, err)) || (rc = tf_runs_reap(s, err)) || (rc = recover(l, err))) goto fail;
+    /* two processes opening a new lake at once must agree on one marker:
+     * the database's write lock serializes them */
+    if (!rc && !(rc = tf_store_begin(s, err))) {
+        rc = check_marker(l, err);
+        if (rc) tf_store_rollback(s);
+        else rc = tf_store_commit(s, err);
+    }
+    if (rc || (rc = tf_runs_reap(s, err)) || (rc = recover(l, err))) goto fail;
     *out = l;
     return TF_OK;
 fail:
@@ -243,6 +256,7 @@ int tf_lake_files(tf_lake *l, const tf_lake_filter *f, void (*fn)(void *, const 
     tf_buf_puts(&q, " ORDER BY f.path");
     sqlite3_stmt *st;
     int rc = tf_sql_prepare(tf_store_sqlite(l->store), tf_buf_cstr(&q), &st, err);
+    /* run_id is column 4 */
     tf_buf_free(&q);
     if (rc) return rc;
     if (f && f->region) sqlite3_bind_text(st, 1, f->region, -1, SQLITE_TRANSIENT);
@@ -257,7 +271,7 @@ int tf_lake_files(tf_lake *l, const tf_lake_filter *f, void (*fn)(void *, const 
     int r;
     while ((r = tf_sql_step_row(st, err)) == 1) {
         const char *rel = (const char *)sqlite3_column_text(st, 1);
-        char *abs = tf_path_join(l->root, rel);
+        char *abs = lake_locate(l, rel, sqlite3_column_int64(st, 4), "trips");
         tf_lake_file lf = {
             .file_id = sqlite3_column_int64(st, 0),
             .path = abs,

@@ -39,6 +39,17 @@ void keys_group(const tf_key128 *in, tf_key128 *out, int64_t n);
 /* the key file path of a lake file (relative path "trips/...parquet") */
 char *lake_key_path(const char *root, const char *rel);
 
+/* ---- runs in progress ----
+ * A run's staging directory holds ".owner", which the run's process keeps
+ * locked (flock) from its start until its files are in place; a lock that
+ * can be taken means the process is gone. */
+int lake_owner_lock(const char *staging, tf_err *err); /* the fd holding the lock */
+int lake_owner_alive(const char *staging);
+/* Where a catalogued file is now: in place, or still in its run's staging
+ * (committed, not yet moved); kind: "trips" for the Parquet file, "keys" for
+ * its key index.  Heap string; the in-place path when neither exists. */
+char *lake_locate(const tf_lake *l, const char *rel, int64_t run_id, const char *kind);
+
 /* "YYYY-MM" of a month index (months since 1970-01) */
 void lake_month_text(int32_t month, char out[8]);
 

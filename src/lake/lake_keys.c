@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,6 +151,52 @@ int keyfile_rebuild(const char *parquet, const char *path, tf_err *err)
     free(grouped);
     tf_pq_close(f);
     return rc;
+}
+
+int lake_owner_lock(const char *staging, tf_err *err)
+{
+    char *p = tf_path_join(staging, ".owner");
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        tf_errno(err, TF_EIO, "%s", p);
+    } else if (flock(fd, LOCK_EX) != 0) {
+        tf_errno(err, TF_EIO, "%s: lock", p);
+        close(fd);
+        fd = -1;
+    }
+    free(p);
+    return fd < 0 ? err->code : fd;
+}
+
+int lake_owner_alive(const char *staging)
+{
+    char *p = tf_path_join(staging, ".owner");
+    int fd = open(p, O_RDWR | O_CLOEXEC);
+    free(p);
+    if (fd < 0) return 0;
+    int alive = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd); /* releases our lock, if we got it */
+    return alive;
+}
+
+char *lake_locate(const tf_lake *l, const char *rel, int64_t run_id, const char *kind)
+{
+    int keys = !strcmp(kind, "keys");
+    char *place = keys ? lake_key_path(l->root, rel) : tf_path_join(l->root, rel);
+    /* a file being moved is in one place or the other: look again a few times */
+    for (int attempt = 0; attempt < 50; attempt++) {
+        if (tf_exists(place)) return place;
+        char *staged = keys ? tf_xasprintf("%s/_tripflow/staging/run-%lld/keys/%.*s.keys", l->root, (long long)run_id,
+                                           (int)(strlen(rel) - 8), rel)
+                            : tf_xasprintf("%s/_tripflow/staging/run-%lld/%s", l->root, (long long)run_id, rel);
+        if (tf_exists(staged)) {
+            free(place);
+            return staged;
+        }
+        free(staged);
+        usleep(2000);
+    }
+    return place;
 }
 
 char *lake_key_path(const char *root, const char *rel)

@@ -38,6 +38,7 @@ struct tf_lake_run {
     tf_lake *lake;
     int64_t run_id;
     char *staging;
+    int owner_fd; /* holds the staging's lock while the run lives */
     TF_VEC(part_keys) parts;
     pthread_mutex_t lock;
     TF_VEC(staged) files;
@@ -51,8 +52,14 @@ int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err
     lr->run_id = run_id;
     lr->staging = tf_xasprintf("%s/_tripflow/staging/run-%lld", l->root, (long long)run_id);
     pthread_mutex_init(&lr->lock, NULL);
+    lr->owner_fd = -1;
     int rc = tf_rm_rf(lr->staging, err);
     if (!rc) rc = tf_mkdir_p(lr->staging, err);
+    if (!rc) {
+        int fd = lake_owner_lock(lr->staging, err);
+        if (fd < 0) rc = fd;
+        else lr->owner_fd = fd;
+    }
     if (rc) {
         tf_lake_run_free(lr);
         return rc;
@@ -67,7 +74,8 @@ int tf_lake_run_prepare(tf_lake_run *lr, const int64_t *region_ids, const int32_
 {
     sqlite3_stmt *st;
     int rc = tf_sql_prepare(tf_store_sqlite(lr->lake->store),
-                            "SELECT path FROM lake_files WHERE region_id = ? AND month = ? ORDER BY path", &st, err);
+                            "SELECT path, run_id FROM lake_files WHERE region_id = ? AND month = ? ORDER BY path", &st,
+                            err);
     if (rc) return rc;
     for (int i = 0; i < n && !rc; i++) {
         part_keys pk;
@@ -81,12 +89,15 @@ int tf_lake_run_prepare(tf_lake_run *lr, const int64_t *region_ids, const int32_
         int r;
         while (!rc && (r = tf_sql_step_row(st, err)) == 1) {
             const char *rel = (const char *)sqlite3_column_text(st, 0);
-            char *kp = lake_key_path(lr->lake->root, rel);
+            int64_t run = sqlite3_column_int64(st, 1);
+            char *kp = lake_locate(lr->lake, rel, run, "keys");
             keyfile kf;
             tf_err e2 = {0};
             if (keyfile_open(kp, &kf, &e2) != TF_OK) {
                 /* the index is derived data: rebuild it from the file */
-                char *pq = tf_path_join(lr->lake->root, rel);
+                char *pq = lake_locate(lr->lake, rel, run, "trips");
+                free(kp);
+                kp = lake_key_path(lr->lake->root, rel);
                 rc = keyfile_rebuild(pq, kp, err);
                 free(pq);
                 if (!rc) rc = keyfile_open(kp, &kf, err);
@@ -368,6 +379,7 @@ void tf_lake_run_free(tf_lake_run *lr)
         tf_err e;
         tf_rm_rf(lr->staging, &e);
     }
+    if (lr->owner_fd >= 0) close(lr->owner_fd);
     for (size_t p = 0; p < lr->parts.n; p++) {
         for (size_t f = 0; f < lr->parts.v[p].files.n; f++) keyfile_close(&lr->parts.v[p].files.v[f]);
         tf_vec_free(&lr->parts.v[p].files);

@@ -342,7 +342,8 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     json_object_set_new(fj, "cpu_s", json_real(tf_cpu_s()));
     if (reject_file) json_object_set_new(fj, "reject_file", json_string(reject_file));
     tf_event *done = tf_events_make(bus, "finished", fj);
-    rc = ingest_commit(s, bus, done, &ctx, &un, lr, run_id, &grid, grid_found, &agg, &counts, reject_file, err);
+    rc = ingest_commit(s, bus, done, &ctx, &un, lr, run_id, hash, &same, &grid, grid_found, &agg, &counts,
+                       reject_file, err);
     if (rc == TF_OK) {
         tf_lake_run_committed(lr);
         /* test hook: die between the commit and the move of the lake files,
@@ -357,6 +358,18 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
         tf_events_send(bus, done, TF_SINKS_LIVE);
     }
     tf_event_free(done);
+    if (rc == TF_EEXIST && same) {
+        /* another run loaded the same bytes while this one worked */
+        tf_run_counts none = {0, 0, 0, 0};
+        tf_event *ev = tf_events_make(bus, "already_loaded", json_pack("{s:s, s:s, s:I}", "source", source,
+                                                                      "content_hash", hash, "same_as_run",
+                                                                      (json_int_t)same));
+        rc = end_run(s, bus, run_id, "already_loaded", &none, NULL, NULL, same, ev, err);
+        snprintf(res->status, sizeof res->status, "already_loaded");
+        res->same_as = same;
+        counts = none;
+        goto cleanup;
+    }
     if (rc) {
         tf_err_prefix(err, "%s: ", source);
         goto failed;

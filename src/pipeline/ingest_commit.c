@@ -119,8 +119,8 @@ static void *write_partitions(void *ud)
 }
 
 int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx *ctx, units *u, tf_lake_run *lr,
-                  int64_t run_id, const tf_grid *grid, int grid_found, const tf_tripagg *agg,
-                  const tf_run_counts *counts, const char *reject_file, tf_err *err)
+                  int64_t run_id, const char *hash, int64_t *same_as, const tf_grid *grid, int grid_found,
+                  const tf_tripagg *agg, const tf_run_counts *counts, const char *reject_file, tf_err *err)
 {
     size_t nr = ctx->names[TF_DIM_REGION].names.n, nd = ctx->names[TF_DIM_DATASOURCE].names.n;
     int64_t *rid = tf_xcalloc(nr + 1, sizeof *rid), *did = tf_xcalloc(nd + 1, sizeof *did);
@@ -143,6 +143,11 @@ int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx 
     for (int t = 0; t < nt; t++) pthread_create(&tids[t], NULL, write_partitions, &w);
 
     int rc = tf_store_begin(s, err);
+    /* the same bytes may have been loaded by a run that committed since this
+     * one started: then this run changes nothing */
+    *same_as = 0;
+    if (!rc && !(rc = tf_runs_find_loaded(s, hash, same_as, err)) && *same_as)
+        rc = tf_errf(err, TF_EEXIST, "already loaded by run %lld", (long long)*same_as);
     if (!rc && !grid_found) rc = tf_trips_set_grid(s, grid, err);
     if (!rc) rc = add_dims(s, ctx, TF_DIM_REGION, used_r, run_id, rid, err);
     if (!rc) rc = add_dims(s, ctx, TF_DIM_DATASOURCE, used_d, run_id, did, err);

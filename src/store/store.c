@@ -72,6 +72,29 @@ fail:
     return err->code;
 }
 
+/* WAL is a property of the file, set once.  Switching needs the database
+ * to itself, and SQLite does not wait for that: a process opening the same
+ * new database at the same moment gets "database is locked", so retry for
+ * as long as the busy timeout would wait. */
+static int set_wal(tf_store *s, tf_err *err)
+{
+    for (int attempt = 0;; attempt++) {
+        sqlite3_stmt *st;
+        if (tf_sql_prepare(s->db, "PRAGMA journal_mode=WAL", &st, err)) {
+            if (sqlite3_errcode(s->db) != SQLITE_BUSY || attempt >= 1200) return err->code;
+        } else {
+            int rc = sqlite3_step(st);
+            const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+            int wal = mode && !strcmp((const char *)mode, "wal");
+            sqlite3_finalize(st);
+            if (wal) return TF_OK;
+            if ((rc != SQLITE_BUSY && rc != SQLITE_ROW) || attempt >= 1200)
+                return tf_errf(err, TF_ESTORE, "cannot switch to WAL: %s", sqlite3_errmsg(s->db));
+        }
+        sqlite3_sleep(50);
+    }
+}
+
 int tf_store_open(const char *uri, tf_store **out, tf_err *err)
 {
     *out = NULL;
@@ -94,10 +117,8 @@ int tf_store_open(const char *uri, tf_store **out, tf_err *err)
     /* a 64 MiB page cache: a run's commit writes its aggregates in key order,
      * and pages it touches should stay in memory rather than be re-read from
      * the WAL */
-    if (tf_sql_exec(s->db,
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
-                    err)) {
+    if (tf_sql_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", err) ||
+        set_wal(s, err)) {
         tf_err_prefix(err, "%s: ", path);
         goto fail;
     }

@@ -1,0 +1,24 @@
+# test_ingest_concurrent.sh — several ingests at once into one new database
+# and lake: each content is loaded once (the others see it as already
+# loaded, even when they raced it to the commit), the lake holds each trip
+# once, and nothing is left in staging.
+source "$ROOT/tests/e2e/lib.sh"
+for s in 1 2 3; do "$TF_REL" gen trips --rows 3000 --seed $s --out s$s.csv; done
+"$TF_REL" gen trips --rows 3000 --seed 4 --out s4.csv
+# s4 overlaps s1 on a third of its trips
+(cat s4.csv; tail -n +2 s1.csv | head -1000) >s5.csv
+pids=()
+for i in 1 2 3 1 2 3 1 5; do
+    "$TF" ingest s$i.csv --quiet >/dev/null 2>"err$RANDOM" &
+    pids+=($!)
+done
+bad=0
+for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+expect_eq "$bad" 0 "every ingest succeeded"
+expect_eq "$(cat err* | sort -u)" "" "no errors"
+expect_eq "$(sql "select status, count(*) from ingest_runs group by 1 order by 1" | tr '\n' ' ')" "already_loaded|4 loaded|4 " "each content loaded once"
+expect_eq "$($DUCK "select count(*) = count(distinct trip_key) from read_parquet('$T/lake/trips/**/*.parquet')" | tail -1)" true "each trip once in the lake"
+expect_eq "$(sql 'select sum(trip_count) from hourly_trips')" "$(sql 'select sum(rows) from lake_files')" "facts = lake"
+expect_eq "$(sql 'select sum(rows_loaded) from ingest_runs')" "$(sql 'select sum(rows) from lake_files')" "loaded = lake"
+expect_eq "$(ls -A "$T/lake/_tripflow/staging" | wc -l)" 0 "no staging left"
+finish
