@@ -156,26 +156,25 @@ const tf_pq_field tf_lake_fields[TF_LAKE_NCOLS] = {
     {"trip_key", TF_PQT_FIXED, 0, 16, TF_PQ_DICT_OFF, NULL, 0},
 };
 
-typedef struct columns {
+/* One row group's columns, gathered from the rows in spatial order; reused
+ * for every row group of a partition, so a file never exists in memory. */
+typedef struct batch {
     tf_pq_str *ds;
     double *c[4];
     int64_t *ts;
     uint8_t *key;
-    tf_key128 *keys;
-} columns;
+} batch;
 
-static void stats_of(const columns *c, int64_t from, int64_t n, staged *s)
+#define ROW_OF(segs, v) (&(segs)[(v) >> 32][(v) & UINT32_MAX])
+
+static void stats_add(staged *s, const batch *bt, int64_t n)
 {
-    s->first_us = INT64_MAX;
-    s->last_us = INT64_MIN;
-    s->origin = (tf_bbox){180, 90, -180, -90};
-    s->destination = s->origin;
-    for (int64_t i = from; i < from + n; i++) {
-        if (c->ts[i] < s->first_us) s->first_us = c->ts[i];
-        if (c->ts[i] > s->last_us) s->last_us = c->ts[i];
-        tf_bbox *b[2] = {&s->origin, &s->destination};
+    tf_bbox *b[2] = {&s->origin, &s->destination};
+    for (int64_t i = 0; i < n; i++) {
+        if (bt->ts[i] < s->first_us) s->first_us = bt->ts[i];
+        if (bt->ts[i] > s->last_us) s->last_us = bt->ts[i];
         for (int k = 0; k < 2; k++) {
-            double lon = c->c[2 * k][i], lat = c->c[2 * k + 1][i];
+            double lon = bt->c[2 * k][i], lat = bt->c[2 * k + 1][i];
             if (lon < b[k]->min_lon) b[k]->min_lon = lon;
             if (lon > b[k]->max_lon) b[k]->max_lon = lon;
             if (lat < b[k]->min_lat) b[k]->min_lat = lat;
@@ -184,8 +183,11 @@ static void stats_of(const columns *c, int64_t from, int64_t n, staged *s)
     }
 }
 
+/* Write rows order[from, from + n) (spatial order; values name rows by
+ * segment << 32 | index) as one file; keys (grouped by bucket) its index. */
 static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int32_t month, int part,
-                      const columns *c, int64_t from, int64_t n, tf_err *err)
+                      const tf_trip *const *segs, const tf_kv64 *order, int64_t from, int64_t n,
+                      const tf_key128 *keys, const char *const *ds_names, const uint32_t *ds_len, tf_err *err)
 {
     char mt[8];
     lake_month_text(month, mt);
@@ -194,11 +196,14 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
     s.tag = tag;
     s.month = month;
     s.rows = n;
+    s.first_us = INT64_MAX;
+    s.last_us = INT64_MIN;
+    s.origin = (tf_bbox){180, 90, -180, -90};
+    s.destination = s.origin;
     s.rel = tf_xasprintf("trips/region=%s/month=%s/part-r%lld-%d.parquet", region_dir, mt, (long long)lr->run_id, part);
     s.tmp = tf_path_join(lr->staging, s.rel);
     /* staged key files live under staging/keys/ (published to _tripflow/keys/) */
     s.key_tmp = tf_xasprintf("%s/keys/%.*s.keys", lr->staging, (int)(strlen(s.rel) - 8), s.rel);
-    stats_of(c, from, n, &s);
     char *dir = tf_dirname(s.tmp), *kdir = tf_dirname(s.key_tmp);
     int rc = tf_mkdir_p(dir, err);
     if (!rc) rc = tf_mkdir_p(kdir, err);
@@ -210,16 +215,43 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
     o.level = 1; /* ZSTD 1: within a few % of level 3 in size on trip data, 40% less CPU */
     if (!rc) rc = tf_pq_writer_open(s.tmp, tf_lake_fields, TF_LAKE_NCOLS, &o, &w, err);
     if (!rc) {
-        tf_pq_col cols[TF_LAKE_NCOLS];
-        memset(cols, 0, sizeof cols);
-        cols[TF_LAKE_COL_DATASOURCE].strs = c->ds + from;
-        for (int k = 0; k < 4; k++) cols[TF_LAKE_COL_ORIGIN_LON + k].values = c->c[k] + from;
-        cols[TF_LAKE_COL_DATETIME].values = c->ts + from;
-        cols[TF_LAKE_COL_TRIP_KEY].values = c->key + from * 16;
         char run[24];
         snprintf(run, sizeof run, "%lld", (long long)lr->run_id);
         tf_pq_writer_add_kv(w, "tripflow.run_id", run);
-        rc = tf_pq_writer_write(w, n, cols, err);
+        batch bt;
+        int64_t cap = n < TF_LAKE_ROW_GROUP_ROWS ? n : TF_LAKE_ROW_GROUP_ROWS;
+        bt.ds = tf_xmalloc((size_t)cap * sizeof *bt.ds);
+        for (int k = 0; k < 4; k++) bt.c[k] = tf_xmalloc((size_t)cap * sizeof(double));
+        bt.ts = tf_xmalloc((size_t)cap * sizeof *bt.ts);
+        bt.key = tf_xmalloc((size_t)cap * 16);
+        for (int64_t at = from; at < from + n && !rc; at += cap) {
+            int64_t m = from + n - at < cap ? from + n - at : cap;
+            for (int64_t i = 0; i < m; i++) {
+                /* rows come from all over memory in this order: fetch ahead */
+                if (i + 8 < m) __builtin_prefetch(ROW_OF(segs, order[at + i + 8].val));
+                const tf_trip *t = ROW_OF(segs, order[at + i].val);
+                uint32_t d = t->datasource & ~TF_TRIP_DUP;
+                bt.ds[i] = (tf_pq_str){ds_names[d], ds_len[d]};
+                bt.c[0][i] = t->olon;
+                bt.c[1][i] = t->olat;
+                bt.c[2][i] = t->dlon;
+                bt.c[3][i] = t->dlat;
+                bt.ts[i] = t->ts;
+                tf_key_bytes(t->key, bt.key + i * 16);
+            }
+            stats_add(&s, &bt, m);
+            tf_pq_col cols[TF_LAKE_NCOLS];
+            memset(cols, 0, sizeof cols);
+            cols[TF_LAKE_COL_DATASOURCE].strs = bt.ds;
+            for (int k = 0; k < 4; k++) cols[TF_LAKE_COL_ORIGIN_LON + k].values = bt.c[k];
+            cols[TF_LAKE_COL_DATETIME].values = bt.ts;
+            cols[TF_LAKE_COL_TRIP_KEY].values = bt.key;
+            rc = tf_pq_writer_write(w, m, cols, err);
+        }
+        free(bt.ds);
+        for (int k = 0; k < 4; k++) free(bt.c[k]);
+        free(bt.ts);
+        free(bt.key);
         tf_pq_write_result res;
         memset(&res, 0, sizeof res);
         if (!rc) {
@@ -231,12 +263,7 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
             tf_pq_writer_abort(w);
         }
     }
-    if (!rc) {
-        tf_key128 *grouped = tf_xmalloc_big((size_t)n * sizeof *grouped + 1);
-        keys_group(c->keys + from, grouped, n);
-        rc = keyfile_write(s.key_tmp, grouped, n, err);
-        free(grouped);
-    }
+    if (!rc) rc = keyfile_write(s.key_tmp, keys, n, err);
     if (rc) {
         free(s.rel);
         free(s.tmp);
@@ -253,57 +280,53 @@ int tf_lake_run_write(tf_lake_run *lr, uint32_t tag, const char *region, int32_t
                       const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_err *err)
 {
     int64_t n = 0;
-    for (int s = 0; s < nsegs; s++)
-        for (int64_t i = 0; i < seg_rows[s]; i++) n += !(segs[s][i].datasource & TF_TRIP_DUP);
+    uint32_t maxds = 0;
+    for (int g = 0; g < nsegs; g++)
+        for (int64_t i = 0; i < seg_rows[g]; i++)
+            if (!(segs[g][i].datasource & TF_TRIP_DUP)) {
+                n++;
+                if (segs[g][i].datasource > maxds) maxds = segs[g][i].datasource;
+            }
     if (!n) return TF_OK;
     /* spatial order: the origin's geohash bits at full precision, a Z-order
-     * curve, so row groups cover compact areas and bounding boxes prune */
+     * curve, so row groups cover compact areas and bounding boxes prune;
+     * keys: in segment order, which is key-bucket order */
     tf_kv64 *order = tf_xmalloc_big((size_t)n * sizeof *order), *tmp = tf_xmalloc_big((size_t)n * sizeof *tmp);
-    const tf_trip **rows = tf_xmalloc_big((size_t)n * sizeof *rows);
+    tf_key128 *keys = tf_xmalloc_big((size_t)n * sizeof *keys);
     int64_t k = 0;
-    for (int s = 0; s < nsegs; s++)
-        for (int64_t i = 0; i < seg_rows[s]; i++) {
-            const tf_trip *t = &segs[s][i];
+    for (int g = 0; g < nsegs; g++)
+        for (int64_t i = 0; i < seg_rows[g]; i++) {
+            const tf_trip *t = &segs[g][i];
             if (t->datasource & TF_TRIP_DUP) continue;
-            rows[k] = t;
             order[k].key = tf_geohash_bits(t->olat, t->olon, 12);
-            order[k].val = (uint64_t)k;
-            k++;
+            order[k].val = ((uint64_t)g << 32) | (uint64_t)i;
+            keys[k++] = t->key;
         }
     tf_sort_kv64(order, tmp, (size_t)n);
     free(tmp);
-    columns c;
-    c.ds = tf_xmalloc_big((size_t)n * sizeof *c.ds);
-    for (int j = 0; j < 4; j++) c.c[j] = tf_xmalloc_big((size_t)n * sizeof(double));
-    c.ts = tf_xmalloc_big((size_t)n * sizeof *c.ts);
-    c.key = tf_xmalloc_big((size_t)n * 16);
-    c.keys = tf_xmalloc_big((size_t)n * sizeof *c.keys);
-    for (int64_t i = 0; i < n; i++) {
-        const tf_trip *t = rows[order[i].val];
-        const char *ds = ds_names[t->datasource & ~TF_TRIP_DUP];
-        c.ds[i] = (tf_pq_str){ds, (uint32_t)strlen(ds)};
-        c.c[0][i] = t->olon;
-        c.c[1][i] = t->olat;
-        c.c[2][i] = t->dlon;
-        c.c[3][i] = t->dlat;
-        c.ts[i] = t->ts;
-        tf_key_bytes(t->key, c.key + i * 16);
-        c.keys[i] = t->key;
-    }
-    free(order);
-    free(rows);
+    uint32_t *ds_len = tf_xcalloc((size_t)maxds + 1, sizeof *ds_len);
+    for (uint32_t d = 0; d <= maxds; d++) ds_len[d] = ds_names[d] ? (uint32_t)strlen(ds_names[d]) : 0;
     char *region_dir = tf_lake_escape(region, strlen(region));
     int rc = TF_OK;
-    for (int64_t from = 0, part = 0; from < n && !rc; from += TF_LAKE_FILE_ROWS, part++) {
-        int64_t m = n - from < TF_LAKE_FILE_ROWS ? n - from : TF_LAKE_FILE_ROWS;
-        rc = write_file(lr, region_dir, tag, month, (int)part, &c, from, m, err);
+    if (n <= TF_LAKE_FILE_ROWS) {
+        rc = write_file(lr, region_dir, tag, month, 0, segs, order, 0, n, keys, ds_names, ds_len, err);
+    } else {
+        /* a split partition: each file's keys grouped again */
+        tf_key128 *file_keys = tf_xmalloc_big((size_t)TF_LAKE_FILE_ROWS * sizeof *file_keys);
+        tf_key128 *grouped = tf_xmalloc_big((size_t)TF_LAKE_FILE_ROWS * sizeof *grouped);
+        for (int64_t from = 0, part = 0; from < n && !rc; from += TF_LAKE_FILE_ROWS, part++) {
+            int64_t m = n - from < TF_LAKE_FILE_ROWS ? n - from : TF_LAKE_FILE_ROWS;
+            for (int64_t i = 0; i < m; i++) file_keys[i] = ROW_OF(segs, order[from + i].val)->key;
+            keys_group(file_keys, grouped, m);
+            rc = write_file(lr, region_dir, tag, month, (int)part, segs, order, from, m, grouped, ds_names, ds_len, err);
+        }
+        free(file_keys);
+        free(grouped);
     }
     free(region_dir);
-    free(c.ds);
-    for (int j = 0; j < 4; j++) free(c.c[j]);
-    free(c.ts);
-    free(c.key);
-    free(c.keys);
+    free(ds_len);
+    free(order);
+    free(keys);
     return rc;
 }
 
