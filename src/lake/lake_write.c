@@ -228,7 +228,7 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
             int64_t m = from + n - at < cap ? from + n - at : cap;
             for (int64_t i = 0; i < m; i++) {
                 /* rows come from all over memory in this order: fetch ahead */
-                if (i + 8 < m) __builtin_prefetch(ROW_OF(segs, order[at + i + 8].val));
+                if (i + 16 < m) __builtin_prefetch(ROW_OF(segs, order[at + i + 16].val));
                 const tf_trip *t = ROW_OF(segs, order[at + i].val);
                 uint32_t d = t->datasource & ~TF_TRIP_DUP;
                 bt.ds[i] = (tf_pq_str){ds_names[d], ds_len[d]};
