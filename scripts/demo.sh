@@ -32,6 +32,12 @@ $TF report regions --datasource cheap_mobile --format table
 step tripflow groups --limit 5
 $TF groups --limit 5 --format table
 
+step tripflow report weekly --bbox 14.40,50.05,14.45,50.10 --match either "  # exact, from the Parquet lake"
+$TF report weekly --bbox 14.40,50.05,14.45,50.10 --match either --format table
+
+step tripflow lake ls
+$TF lake ls --format table | cut -c1-150
+
 step tripflow runs
 $TF runs --format table | cut -c1-150
 
@@ -45,3 +51,4 @@ if [ -r ../shared/data/seed_repos/jobsity_trips.csv ]; then
     $TF report regions --datasource cheap_mobile --db "$D/sample.db" --format json
 fi
 printf '\nThe database is %s; try: sqlite3 %s "select * from hourly_trips_v limit 5"\n' "$TRIPFLOW_DB" "$TRIPFLOW_DB"
+printf 'The raw layer is %s/lake/trips (Hive-partitioned Parquet for DuckDB, Spark, Trino)\n' "$D"
