@@ -55,6 +55,17 @@ expect_eq "$(head -1 followed.jsonl | grep -o '"type":"[a-z_]*"')" '"type":"star
 expect_eq "$(tail -1 followed.jsonl | grep -o '"type":"[a-z_]*"')" '"type":"finished"' "follow to the end"
 expect_status 0 "$TF" runs --events
 expect_eq "$OUT" "$(cat followed.jsonl)" "followed = stored"
+# a terminal gets a live progress bar on stderr; --quiet and pipes get none
+"$TF_REL" gen trips --rows 1500000 --seed 5 --out bar.csv
+script -qfec "$TF ingest bar.csv" /dev/null >tty.txt
+CHECKS=$((CHECKS + 1))
+grep -q $'bar.csv \[#*\.*\] *[0-9]*%  [0-9.]*M rows  [0-9.]*MB/s  ETA [0-9]*s' tty.txt || fail "no progress bar on the terminal: $(head -c 300 tty.txt)"
+expect_contains "$(cat tty.txt)" "committing..." "stages on the terminal"
+script -qfec "$TF ingest bar.csv --quiet" /dev/null >tty2.txt
+expect_eq "$(cat tty2.txt)" "" "--quiet: nothing at all"
+expect_status 0 "$TF" runs --format csv
+expect_eq "$(echo "$ERR" | grep -c ETA)" 0 "no bar when stderr is not a terminal"
+
 expect_status 2 "$TF" runs --follow
 expect_eq "$ERR" "tripflow runs: runs: --follow goes with --events"
 finish
