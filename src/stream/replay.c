@@ -123,7 +123,8 @@ static int last_id(sender *s, tf_sid *out, tf_err *err)
     if (!r) return tf_redis_fail(s->c, r, s->o->to, "XINFO STREAM", err);
     int rc = TF_OK;
     if (r->type == REDIS_REPLY_ERROR) {
-        if (!strstr(r->str, "no such key")) rc = tf_redis_fail(s->c, r, s->o->to, "XINFO STREAM", err);
+        if (tf_redis_transient(r)) rc = tf_redis_fail(s->c, r, s->o->to, "XINFO STREAM", err);
+        else if (!strstr(r->str, "no such key")) rc = tf_errf(err, TF_EINVAL, "%s: XINFO STREAM: %s", s->o->to, r->str);
     } else if (r->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i + 1 < r->elements; i += 2)
             if (r->element[i]->type == REDIS_REPLY_STRING && !strcmp(r->element[i]->str, "last-generated-id"))
@@ -133,11 +134,22 @@ static int last_id(sender *s, tf_sid *out, tf_err *err)
     return rc;
 }
 
-static int sender_connect(sender *s, tf_err *err)
+/* Connect (tf_redis_connect retries while the broker refuses, up to
+ * --retry-for: its failure is final) and learn where the stream stands.  On
+ * TF_ENET after connecting (the broker went away again, or is still loading
+ * its data after a restart) *again is set and no connection is kept: sending
+ * before the last id is known could send a message twice. */
+static int sender_connect(sender *s, int *again, tf_err *err)
 {
+    *again = 0;
     if (tf_redis_connect(s->o->to, &s->u, s->o->retry_for_us, s->o->quiet, &s->c, err)) return err->code;
+    *again = 1;
     tf_sid last;
-    if (last_id(s, &last, err)) return err->code;
+    if (last_id(s, &last, err)) {
+        redisFree(s->c);
+        s->c = NULL;
+        return err->code;
+    }
     if (!s->base_ms) {
         uint64_t now_ms = (uint64_t)(tf_now_us() / 1000);
         s->base_ms = last.ms >= now_ms ? last.ms + 1 : now_ms;
@@ -182,7 +194,10 @@ static int flush_batch(sender *s, tf_err *err)
         redisReply *r = NULL;
         if (redisGetReply(s->c, (void **)&r) != REDIS_OK) return tf_redis_fail(s->c, NULL, s->o->to, "XADD", err);
         if (r->type == REDIS_REPLY_ERROR) {
-            int rc = tf_errf(err, TF_EINVAL, "%s: XADD: %s (another writer on the stream?)", s->o->to, r->str);
+            /* a broker that is loading after a restart: reconnect, resume after its last id */
+            int rc = tf_redis_transient(r)
+                         ? tf_redis_fail(s->c, r, s->o->to, "XADD", err)
+                         : tf_errf(err, TF_EINVAL, "%s: XADD: %s (another writer on the stream?)", s->o->to, r->str);
             freeReplyObject(r);
             return rc;
         }
@@ -194,24 +209,32 @@ static int flush_batch(sender *s, tf_err *err)
     return TF_OK;
 }
 
-/* flush, reconnecting and resuming while the broker is down */
-static int flush_retry(sender *s, tf_err *err)
+/* flush, (re)connecting and resuming while the broker is down or loading;
+ * with no connection (s->c NULL) it connects first.  down_since: when the
+ * broker was first found unusable (0: not yet), for --retry-for */
+static int flush_retry_since(sender *s, int64_t down_since, tf_err *err)
 {
-    int64_t down_since = 0;
+    int64_t delay = 100000;
     for (;;) {
-        int rc = flush_batch(s, err);
+        int rc = s->c ? flush_batch(s, err) : TF_ENET;
         if (rc != TF_ENET) return rc;
         if (!down_since) down_since = tf_now_us();
         if (s->o->retry_for_us && tf_now_us() - down_since > s->o->retry_for_us) return rc;
-        if (!s->o->quiet) fprintf(stderr, "tripflow replay: %s; reconnecting\n", err->msg);
+        if (!s->o->quiet)
+            fprintf(stderr, "tripflow replay: %s; %s in %.1f s\n", err->msg, s->c ? "reconnecting" : "retrying",
+                    (double)delay / 1e6);
+        int lost = s->c != NULL;
         redisFree(s->c);
         s->c = NULL;
-        if (tf_sleep_us(100000)) return tf_errf(err, TF_ECANCELED, "interrupted");
-        rc = sender_connect(s, err);
-        if (rc == TF_ENET) continue; /* e.g. LOADING: the broker is reading its AOF */
-        if (rc) return rc;
+        if (tf_sleep_us(delay)) return tf_errf(err, TF_ECANCELED, "interrupted");
+        if (!lost) delay = delay * 2 > 2000000 ? 2000000 : delay * 2; /* still loading: back off */
+        int again;
+        rc = sender_connect(s, &again, err);
+        if (rc && !(rc == TF_ENET && again)) return rc;
     }
 }
+
+static int flush_retry(sender *s, tf_err *err) { return flush_retry_since(s, 0, err); }
 
 int tf_replay_run(const tf_replay_opts *o, int64_t *sent, tf_err *err)
 {
@@ -221,7 +244,10 @@ int tf_replay_run(const tf_replay_opts *o, int64_t *sent, tf_err *err)
     evsrc *src = NULL;
     int rc = tf_redis_uri_parse(o->to, &s.u, err);
     if (rc == TF_OK) rc = source_open(o->input, &src, err);
-    if (rc == TF_OK) rc = sender_connect(&s, err);
+    int64_t connect_start = tf_now_us();
+    int again = 0;
+    if (rc == TF_OK) rc = sender_connect(&s, &again, err);
+    if (rc == TF_ENET && again) rc = flush_retry_since(&s, connect_start, err); /* e.g. the broker is loading */
     size_t batch = 1000;
     if (o->rate > 0 && o->rate < 100000) batch = (size_t)fmax(1, o->rate / 100);
     if (o->speedup > 0) batch = 1;
