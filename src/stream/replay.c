@@ -1,9 +1,11 @@
-/* replay.c — `tripflow replay`: events from a file (or stdin) into a Redis
- * stream, in file order, paced by a rate or by event time.  Each message
- * gets an explicit id BASE_MS-LINE, so after the broker drops the
- * connection, replay asks the stream for its last id and resumes exactly
- * after it: no message is sent twice or lost. */
+/* replay.c — `tripflow replay`: events from a file (or stdin), JSON lines or
+ * Parquet rows, into a Redis stream in input order, paced by a rate or by
+ * event time.  Each message gets an explicit id BASE_MS-N (N counts the
+ * messages), so after the broker drops the connection or restarts, replay
+ * asks the stream for its last id and resumes exactly after it: no message
+ * is sent twice or lost. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,42 +14,59 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "tripflow/fsutil.h"
 #include "tripflow/num.h"
+#include "tripflow/parquet.h"
 #include "tripflow/sig.h"
 #include "tripflow/timeutil.h"
 
-/* ---- event sources: one message per call, in input order ---- */
+/* ---- event sources: one message per call, in input order ----
+ * JSON lines (one message per non-blank line) or Parquet (one message per
+ * row, the row as one JSON object with nested columns assembled).  Parquet
+ * is recognised by its PAR1 magic, or by the .parquet suffix. */
 typedef struct evsrc {
     int (*next)(struct evsrc *s, const char **msg, size_t *len, tf_err *err); /* 1 msg, 0 end */
     void (*close)(struct evsrc *s);
     const char *name;
 } evsrc;
 
+/* JSON lines, read with read(2) so that a pipe's lines go out as they come */
 typedef struct ndjson_src {
     evsrc base;
-    FILE *f;
-    char *line;
-    size_t cap;
-    int64_t lineno;
+    int fd; /* 0 for stdin */
+    tf_buf buf;
+    size_t start; /* the first byte not returned yet */
+    int eof;
 } ndjson_src;
 
 static int ndjson_next(evsrc *s, const char **msg, size_t *len, tf_err *err)
 {
     ndjson_src *n = (ndjson_src *)s;
     for (;;) {
-        errno = 0;
-        ssize_t r = getline(&n->line, &n->cap, n->f);
-        if (r < 0) {
-            if (ferror(n->f)) return tf_errno(err, TF_EIO, "%s: read", s->name);
-            return 0;
+        char *nl = memchr(n->buf.data + n->start, '\n', n->buf.len - n->start);
+        if (!nl && !n->eof) {
+            /* keep the unfinished line at the front, read more */
+            memmove(n->buf.data, n->buf.data + n->start, n->buf.len - n->start);
+            n->buf.len -= n->start;
+            n->start = 0;
+            tf_buf_reserve(&n->buf, 1 << 16);
+            ssize_t r = read(n->fd, n->buf.data + n->buf.len, n->buf.cap - n->buf.len);
+            if (r < 0 && errno != EINTR) return tf_errno(err, TF_EIO, "%s: read", s->name);
+            if (r == 0) n->eof = 1;
+            if (r > 0) n->buf.len += (size_t)r;
+            continue;
         }
-        n->lineno++;
-        while (r > 0 && (n->line[r - 1] == '\n' || n->line[r - 1] == '\r')) r--;
-        ssize_t k = 0;
-        while (k < r && (n->line[k] == ' ' || n->line[k] == '\t')) k++;
-        if (k == r) continue; /* blank lines are not messages */
-        *msg = n->line;
-        *len = (size_t)r;
+        if (!nl && n->start == n->buf.len) return 0;
+        size_t end = nl ? (size_t)(nl - n->buf.data) : n->buf.len;
+        const char *line = n->buf.data + n->start;
+        size_t l = end - n->start;
+        n->start = nl ? end + 1 : end;
+        while (l > 0 && line[l - 1] == '\r') l--;
+        size_t k = 0;
+        while (k < l && (line[k] == ' ' || line[k] == '\t')) k++;
+        if (k == l) continue; /* blank lines are not messages */
+        *msg = line;
+        *len = l;
         return 1;
     }
 }
@@ -55,32 +74,100 @@ static int ndjson_next(evsrc *s, const char **msg, size_t *len, tf_err *err)
 static void ndjson_close(evsrc *s)
 {
     ndjson_src *n = (ndjson_src *)s;
-    if (n->f && n->f != stdin) fclose(n->f);
-    free(n->line);
+    if (n->fd > 0) close(n->fd);
+    tf_buf_free(&n->buf);
     free(n);
+}
+
+typedef struct parquet_src {
+    evsrc base;
+    tf_pq_file *f;
+    tf_pq_rows *rows;
+    tf_buf row;
+    tf_buf bytes; /* stdin's bytes: tf_pq_open_mem does not copy them */
+} parquet_src;
+
+static int parquet_next(evsrc *s, const char **msg, size_t *len, tf_err *err)
+{
+    parquet_src *p = (parquet_src *)s;
+    tf_buf_clear(&p->row);
+    int r = tf_pq_rows_next(p->rows, TF_PQ_JSON, &p->row, err);
+    if (r != 1) return r;
+    *msg = p->row.data;
+    *len = p->row.len;
+    return 1;
+}
+
+static void parquet_close(evsrc *s)
+{
+    parquet_src *p = (parquet_src *)s;
+    tf_pq_rows_close(p->rows);
+    tf_pq_close(p->f);
+    tf_buf_free(&p->row);
+    tf_buf_free(&p->bytes);
+    free(p);
+}
+
+/* stdin's Parquet bytes are read whole (the footer is at the end); head
+ * holds what was read already */
+static int parquet_open(const char *path, int fd, tf_buf *head, evsrc **out, tf_err *err)
+{
+    parquet_src *p = tf_xcalloc(1, sizeof *p);
+    p->base.next = parquet_next;
+    p->base.close = parquet_close;
+    p->base.name = path;
+    int rc;
+    if (fd == 0) {
+        p->bytes = *head;
+        *head = (tf_buf){0};
+        rc = tf_read_all("-", &p->bytes, err);
+        if (rc == TF_OK) rc = tf_pq_open_mem(p->bytes.data, p->bytes.len, "stdin", NULL, &p->f, err);
+    } else {
+        close(fd);
+        rc = tf_pq_open(path, NULL, &p->f, err);
+    }
+    if (rc == TF_OK) rc = tf_pq_rows_open(p->f, NULL, 0, &p->rows, err);
+    if (rc) {
+        parquet_close(&p->base);
+        return rc;
+    }
+    *out = &p->base;
+    return TF_OK;
 }
 
 static int source_open(const char *path, evsrc **out, tf_err *err)
 {
-    size_t l = strlen(path);
-    int parquet = l > 8 && !strcmp(path + l - 8, ".parquet");
-    FILE *f = NULL;
-    if (!strcmp(path, "-")) f = stdin;
-    else if (!(f = fopen(path, "rb"))) return tf_errno(err, TF_EIO, "%s", path);
-    if (!parquet && f != stdin) {
-        char magic[4];
-        parquet = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "PAR1", 4);
-        rewind(f);
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) return tf_errno(err, TF_EIO, "%s", path);
+    /* the first bytes tell Parquet from JSON lines; they stay in head */
+    tf_buf head = {0};
+    tf_buf_reserve(&head, 1 << 16);
+    while (head.len < 4) {
+        ssize_t r = read(fd, head.data + head.len, head.cap - head.len);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int rc = tf_errno(err, TF_EIO, "%s: read", path);
+            if (fd > 0) close(fd);
+            tf_buf_free(&head);
+            return rc;
+        }
+        if (r == 0) break;
+        head.len += (size_t)r;
     }
+    size_t l = strlen(path);
+    int parquet = (head.len >= 4 && !memcmp(head.data, "PAR1", 4)) || (l > 8 && !strcmp(path + l - 8, ".parquet"));
     if (parquet) {
-        if (f != stdin) fclose(f);
-        return tf_errf(err, TF_EUNSUPPORTED, "%s: Parquet input needs the Parquet reader, not built yet", path);
+        int rc = parquet_open(path, fd, &head, out, err);
+        tf_buf_free(&head);
+        return rc;
     }
     ndjson_src *n = tf_xcalloc(1, sizeof *n);
     n->base.next = ndjson_next;
     n->base.close = ndjson_close;
     n->base.name = path;
-    n->f = f;
+    n->fd = fd;
+    n->buf = head;
+    n->eof = head.len < 4;
     *out = &n->base;
     return TF_OK;
 }
@@ -252,7 +339,8 @@ int tf_replay_run(const tf_replay_opts *o, int64_t *sent, tf_err *err)
     if (o->rate > 0 && o->rate < 100000) batch = (size_t)fmax(1, o->rate / 100);
     if (o->speedup > 0) batch = 1;
     double start = tf_mono_s();
-    int64_t t0 = TF_NO_TIME;
+    int64_t t0 = TF_NO_TIME, unpaced = 0;
+    tf_err first_unpaced = {0};
     uint64_t seq = 0;
     const char *msg;
     size_t len = 0;
@@ -272,6 +360,8 @@ int tf_replay_run(const tf_replay_opts *o, int64_t *sent, tf_err *err)
                 if (t0 == TF_NO_TIME) t0 = t;
                 double d = start + (double)(t - t0) / 1e6 / o->speedup;
                 if (d > due) due = d;
+            } else if (!unpaced++) {
+                first_unpaced = terr;
             }
         }
         if (due > tf_mono_s()) {
@@ -285,9 +375,17 @@ int tf_replay_run(const tf_replay_opts *o, int64_t *sent, tf_err *err)
         tf_buf_append(&s.text, msg, len);
         if (s.off.n >= batch && (rc = flush_retry(&s, err))) break;
     }
-    if (rc == TF_OK && r < 0) rc = err->code;
+    if (rc == TF_OK && r < 0) {
+        /* unreadable input: what was read before it still goes out */
+        rc = err->code;
+        tf_err ferr = {0};
+        if (s.c) flush_retry(&s, &ferr);
+    }
     if (rc == TF_OK) rc = flush_retry(&s, err);
     *sent = s.sent;
+    if (unpaced && !o->quiet)
+        fprintf(stderr, "tripflow replay: %" PRId64 " messages had no usable event time for --speedup (the first: %s); "
+                "they were sent without waiting\n", unpaced, first_unpaced.msg);
     if (src) src->close(src);
     redisFree(s.c);
     tf_buf_free(&s.text);
