@@ -6,7 +6,9 @@
  *   ceiling fill PORT KEY N SAMPLE.ndjson   XADD N events (lines of SAMPLE, cycled, time advancing 10 ms each)
  *   ceiling drain PORT KEY GROUP N          read N with XREADGROUP COUNT 1000 + XACK; prints events/s
  *   ceiling live PORT KEY RATE SECONDS SAMPLE.ndjson   XADD at RATE/s with event_timestamp = now
- *   ceiling gen N SAMPLE.ndjson             N events on stdout, event_timestamp advancing 10 ms each */
+ *   ceiling gen N SAMPLE.ndjson             N events on stdout, event_timestamp advancing 10 ms each
+ *   ceiling resp KEY FILE.ndjson            one XADD KEY * data LINE per non-blank line, in the Redis
+ *                                           protocol on stdout (for redis-cli --pipe: replay's floor) */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +149,25 @@ int main(int argc, char **argv)
             fwrite(s.line[k], 1, s.len[k], stdout);
             putchar('\n');
         }
+        return 0;
+    }
+    if (argc >= 4 && !strcmp(argv[1], "resp")) {
+        FILE *f = fopen(argv[3], "r");
+        if (!f) { perror(argv[3]); return 1; }
+        static char out[1 << 20];
+        setvbuf(stdout, out, _IOFBF, sizeof out);
+        char *l = NULL;
+        size_t cap = 0, klen = strlen(argv[2]);
+        ssize_t r;
+        while ((r = getline(&l, &cap, f)) > 0) {
+            while (r && (l[r - 1] == '\n' || l[r - 1] == '\r')) r--;
+            if (!r) continue;
+            printf("*5\r\n$4\r\nXADD\r\n$%zu\r\n%s\r\n$1\r\n*\r\n$4\r\ndata\r\n$%zd\r\n", klen, argv[2], r);
+            fwrite(l, 1, (size_t)r, stdout);
+            fputs("\r\n", stdout);
+        }
+        free(l);
+        fclose(f);
         return 0;
     }
     fprintf(stderr, "usage: see the comment at the top of bench/ceiling.c\n");

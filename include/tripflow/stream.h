@@ -134,7 +134,7 @@ int tf_stream_run(const tf_stream_opts *o, tf_stream_summary *sum, tf_err *err);
 
 /* ---- replay ---- */
 typedef struct tf_replay_opts {
-    const char *input; /* .ndjson / .jsonl / .json lines file or "-"; .parquet */
+    const char *input; /* JSON lines or Parquet (PAR1 magic or .parquet); "-" = stdin */
     const char *to;    /* redis://HOST:PORT/STREAM */
     double rate;       /* messages per second; 0: as fast as possible */
     double speedup;    /* pace by event time at this speed; 0: off */

@@ -1,6 +1,6 @@
 /* cmd_stream.c — the streaming commands: `stream` (count events per key per
  * window from a Redis consumer group or stdin), `stream status` and
- * `replay` (a file of events into a Redis stream). */
+ * `replay` (JSON lines or Parquet rows into a Redis stream). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -242,6 +242,8 @@ static int run_replay(void *vconf, int argc, char **argv, tf_err *err)
     int rc = tf_replay_run(&o, &sent, err);
     if (rc == TF_OK && !c->quiet)
         fprintf(stderr, "tripflow replay: %" PRId64 " messages to %s in %.2f s\n", sent, c->to, tf_mono_s() - t0);
+    if (rc != TF_OK && sent > 0)
+        fprintf(stderr, "tripflow replay: %" PRId64 " messages were sent to %s before the error\n", sent, c->to);
     return rc;
 }
 
@@ -261,17 +263,19 @@ static const tf_opt replay_opts[] = {
 
 const tf_cmd tf_cmd_replay = {
     .name = "replay",
-    .summary = "Send events from a JSON-lines file (or -) to a Redis stream, in order, paced by rate or event time",
+    .summary = "Send events from JSON lines or Parquet (or -) to a Redis stream, in order, paced by rate or event time",
     .args = "FILE",
     .min_args = 1,
     .max_args = 1,
     .opts = replay_opts,
     .conf_size = sizeof(replay_conf),
     .run = run_replay,
-    .details = "Each line becomes one message with the field data.  Ids are explicit (BASE_MS-LINE), so a\n"
-               "replay that loses the broker resumes after the last id the stream has: nothing twice.\n"
-               "Parquet input waits for tripflow's Parquet reader and is refused with a clear error for now.\n\n"
+    .details = "Each non-blank line of JSON lines, or each row of a Parquet file (recognised by its PAR1 magic,\n"
+               "whatever the name; nested columns included), becomes one message with the field data, in input\n"
+               "order.  A Parquet row is sent as one JSON object: INT64 values as JSON integers, TIMESTAMP columns\n"
+               "as text (use --time COL:iso).  Ids are explicit (BASE_MS-N), so a replay that loses the broker\n"
+               "resumes after the last id the stream has: nothing twice.\n\n"
                "Examples:\n\n"
                "    tripflow replay events.ndjson --to redis://127.0.0.1:6379/events --rate 5000/s\n"
-               "    tripflow replay events.ndjson --to redis://127.0.0.1:6379/events --speedup 60",
+               "    tripflow replay ga4_events.parquet --to redis://127.0.0.1:6379/events --speedup 60",
 };

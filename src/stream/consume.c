@@ -173,7 +173,7 @@ static int setup(rdrv *d, tf_err *err)
     redisReply *r = redisCommand(d->c, "XGROUP CREATE %s %s 0 MKSTREAM", d->u.key, d->o->group);
     if (!r) return tf_redis_fail(d->c, r, d->o->from, "XGROUP CREATE", err);
     int bad = r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9);
-    if (bad && !strncmp(r->str, "LOADING", 7)) { /* restarted broker still reading its AOF */
+    if (bad && tf_redis_transient(r)) { /* e.g. a restarted broker still reading its AOF */
         tf_redis_fail(d->c, r, d->o->from, "XGROUP CREATE", err);
         freeReplyObject(r);
         return err->code;

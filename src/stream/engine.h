@@ -63,6 +63,9 @@ int tf_redis_connect(const char *uri, const tf_redis_uri *u, int64_t retry_for_u
                      tf_err *err);
 /* an error from a failed command or an error reply; TF_ENET for I/O */
 int tf_redis_fail(redisContext *c, redisReply *r, const char *uri, const char *what, tf_err *err);
+/* 1 when an error reply means "not now" (LOADING after a restart, BUSY,
+ * MASTERDOWN, TRYAGAIN): the command may succeed after reconnecting */
+int tf_redis_transient(const redisReply *r);
 /* sleep up to us, returning early (1) on a signal */
 int tf_sleep_us(int64_t us);
 

@@ -83,6 +83,15 @@ int tf_redis_fail(redisContext *c, redisReply *r, const char *uri, const char *w
     return rc;
 }
 
+int tf_redis_transient(const redisReply *r)
+{
+    static const char *const codes[] = {"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN "};
+    if (!r || r->type != REDIS_REPLY_ERROR || !r->str) return 0;
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+        if (!strncmp(r->str, codes[i], strlen(codes[i]))) return 1;
+    return 0;
+}
+
 void tf_stream_broker_counts(const char *uri, const char *group, int64_t *pending, int64_t *lag, char *note, size_t nn)
 {
     *pending = *lag = -1;

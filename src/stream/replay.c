@@ -1,9 +1,11 @@
-/* replay.c — `tripflow replay`: events from a file (or stdin) into a Redis
- * stream, in file order, paced by a rate or by event time.  Each message
- * gets an explicit id BASE_MS-LINE, so after the broker drops the
- * connection, replay asks the stream for its last id and resumes exactly
- * after it: no message is sent twice or lost. */
+/* replay.c — `tripflow replay`: events from a file (or stdin), JSON lines or
+ * Parquet rows, into a Redis stream in input order, paced by a rate or by
+ * event time.  Each message gets an explicit id BASE_MS-N (N counts the
+ * messages), so after the broker drops the connection or restarts, replay
+ * asks the stream for its last id and resumes exactly after it: no message
+ * is sent twice or lost. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,42 +14,59 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "tripflow/fsutil.h"
 #include "tripflow/num.h"
+#include "tripflow/parquet.h"
 #include "tripflow/sig.h"
 #include "tripflow/timeutil.h"
 
-/* ---- event sources: one message per call, in input order ---- */
+/* ---- event sources: one message per call, in input order ----
+ * JSON lines (one message per non-blank line) or Parquet (one message per
+ * row, the row as one JSON object with nested columns assembled).  Parquet
+ * is recognised by its PAR1 magic, or by the .parquet suffix. */
 typedef struct evsrc {
     int (*next)(struct evsrc *s, const char **msg, size_t *len, tf_err *err); /* 1 msg, 0 end */
     void (*close)(struct evsrc *s);
     const char *name;
 } evsrc;
 
+/* JSON lines, read with read(2) so that a pipe's lines go out as they come */
 typedef struct ndjson_src {
     evsrc base;
-    FILE *f;
-    char *line;
-    size_t cap;
-    int64_t lineno;
+    int fd; /* 0 for stdin */
+    tf_buf buf;
+    size_t start; /* the first byte not returned yet */
+    int eof;
 } ndjson_src;
 
 static int ndjson_next(evsrc *s, const char **msg, size_t *len, tf_err *err)
 {
     ndjson_src *n = (ndjson_src *)s;
     for (;;) {
-        errno = 0;
-        ssize_t r = getline(&n->line, &n->cap, n->f);
-        if (r < 0) {
-            if (ferror(n->f)) return tf_errno(err, TF_EIO, "%s: read", s->name);
-            return 0;
+        char *nl = memchr(n->buf.data + n->start, '\n', n->buf.len - n->start);
+        if (!nl && !n->eof) {
+            /* keep the unfinished line at the front, read more */
+            memmove(n->buf.data, n->buf.data + n->start, n->buf.len - n->start);
+            n->buf.len -= n->start;
+            n->start = 0;
+            tf_buf_reserve(&n->buf, 1 << 16);
+            ssize_t r = read(n->fd, n->buf.data + n->buf.len, n->buf.cap - n->buf.len);
+            if (r < 0 && errno != EINTR) return tf_errno(err, TF_EIO, "%s: read", s->name);
+            if (r == 0) n->eof = 1;
+            if (r > 0) n->buf.len += (size_t)r;
+            continue;
         }
-        n->lineno++;
-        while (r > 0 && (n->line[r - 1] == '\n' || n->line[r - 1] == '\r')) r--;
-        ssize_t k = 0;
-        while (k < r && (n->line[k] == ' ' || n->line[k] == '\t')) k++;
-        if (k == r) continue; /* blank lines are not messages */
-        *msg = n->line;
-        *len = (size_t)r;
+        if (!nl && n->start == n->buf.len) return 0;
+        size_t end = nl ? (size_t)(nl - n->buf.data) : n->buf.len;
+        const char *line = n->buf.data + n->start;
+        size_t l = end - n->start;
+        n->start = nl ? end + 1 : end;
+        while (l > 0 && line[l - 1] == '\r') l--;
+        size_t k = 0;
+        while (k < l && (line[k] == ' ' || line[k] == '\t')) k++;
+        if (k == l) continue; /* blank lines are not messages */
+        *msg = line;
+        *len = l;
         return 1;
     }
 }
@@ -55,32 +74,100 @@ static int ndjson_next(evsrc *s, const char **msg, size_t *len, tf_err *err)
 static void ndjson_close(evsrc *s)
 {
     ndjson_src *n = (ndjson_src *)s;
-    if (n->f && n->f != stdin) fclose(n->f);
-    free(n->line);
+    if (n->fd > 0) close(n->fd);
+    tf_buf_free(&n->buf);
     free(n);
+}
+
+typedef struct parquet_src {
+    evsrc base;
+    tf_pq_file *f;
+    tf_pq_rows *rows;
+    tf_buf row;
+    tf_buf bytes; /* stdin's bytes: tf_pq_open_mem does not copy them */
+} parquet_src;
+
+static int parquet_next(evsrc *s, const char **msg, size_t *len, tf_err *err)
+{
+    parquet_src *p = (parquet_src *)s;
+    tf_buf_clear(&p->row);
+    int r = tf_pq_rows_next(p->rows, TF_PQ_JSON, &p->row, err);
+    if (r != 1) return r;
+    *msg = p->row.data;
+    *len = p->row.len;
+    return 1;
+}
+
+static void parquet_close(evsrc *s)
+{
+    parquet_src *p = (parquet_src *)s;
+    tf_pq_rows_close(p->rows);
+    tf_pq_close(p->f);
+    tf_buf_free(&p->row);
+    tf_buf_free(&p->bytes);
+    free(p);
+}
+
+/* stdin's Parquet bytes are read whole (the footer is at the end); head
+ * holds what was read already */
+static int parquet_open(const char *path, int fd, tf_buf *head, evsrc **out, tf_err *err)
+{
+    parquet_src *p = tf_xcalloc(1, sizeof *p);
+    p->base.next = parquet_next;
+    p->base.close = parquet_close;
+    p->base.name = path;
+    int rc;
+    if (fd == 0) {
+        p->bytes = *head;
+        *head = (tf_buf){0};
+        rc = tf_read_all("-", &p->bytes, err);
+        if (rc == TF_OK) rc = tf_pq_open_mem(p->bytes.data, p->bytes.len, "stdin", NULL, &p->f, err);
+    } else {
+        close(fd);
+        rc = tf_pq_open(path, NULL, &p->f, err);
+    }
+    if (rc == TF_OK) rc = tf_pq_rows_open(p->f, NULL, 0, &p->rows, err);
+    if (rc) {
+        parquet_close(&p->base);
+        return rc;
+    }
+    *out = &p->base;
+    return TF_OK;
 }
 
 static int source_open(const char *path, evsrc **out, tf_err *err)
 {
-    size_t l = strlen(path);
-    int parquet = l > 8 && !strcmp(path + l - 8, ".parquet");
-    FILE *f = NULL;
-    if (!strcmp(path, "-")) f = stdin;
-    else if (!(f = fopen(path, "rb"))) return tf_errno(err, TF_EIO, "%s", path);
-    if (!parquet && f != stdin) {
-        char magic[4];
-        parquet = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "PAR1", 4);
-        rewind(f);
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) return tf_errno(err, TF_EIO, "%s", path);
+    /* the first bytes tell Parquet from JSON lines; they stay in head */
+    tf_buf head = {0};
+    tf_buf_reserve(&head, 1 << 16);
+    while (head.len < 4) {
+        ssize_t r = read(fd, head.data + head.len, head.cap - head.len);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int rc = tf_errno(err, TF_EIO, "%s: read", path);
+            if (fd > 0) close(fd);
+            tf_buf_free(&head);
+            return rc;
+        }
+        if (r == 0) break;
+        head.len += (size_t)r;
     }
+    size_t l = strlen(path);
+    int parquet = (head.len >= 4 && !memcmp(head.data, "PAR1", 4)) || (l > 8 && !strcmp(path + l - 8, ".parquet"));
     if (parquet) {
-        if (f != stdin) fclose(f);
-        return tf_errf(err, TF_EUNSUPPORTED, "%s: Parquet input needs the Parquet reader, not built yet", path);
+        int rc = parquet_open(path, fd, &head, out, err);
+        tf_buf_free(&head);
+        return rc;
     }
     ndjson_src *n = tf_xcalloc(1, sizeof *n);
     n->base.next = ndjson_next;
     n->base.close = ndjson_close;
     n->base.name = path;
-    n->f = f;
+    n->fd = fd;
+    n->buf = head;
+    n->eof = head.len < 4;
     *out = &n->base;
     return TF_OK;
 }
@@ -123,7 +210,8 @@ static int last_id(sender *s, tf_sid *out, tf_err *err)
     if (!r) return tf_redis_fail(s->c, r, s->o->to, "XINFO STREAM", err);
     int rc = TF_OK;
     if (r->type == REDIS_REPLY_ERROR) {
-        if (!strstr(r->str, "no such key")) rc = tf_redis_fail(s->c, r, s->o->to, "XINFO STREAM", err);
+        if (tf_redis_transient(r)) rc = tf_redis_fail(s->c, r, s->o->to, "XINFO STREAM", err);
+        else if (!strstr(r->str, "no such key")) rc = tf_errf(err, TF_EINVAL, "%s: XINFO STREAM: %s", s->o->to, r->str);
     } else if (r->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i + 1 < r->elements; i += 2)
             if (r->element[i]->type == REDIS_REPLY_STRING && !strcmp(r->element[i]->str, "last-generated-id"))
@@ -133,11 +221,22 @@ static int last_id(sender *s, tf_sid *out, tf_err *err)
     return rc;
 }
 
-static int sender_connect(sender *s, tf_err *err)
+/* Connect (tf_redis_connect retries while the broker refuses, up to
+ * --retry-for: its failure is final) and learn where the stream stands.  On
+ * TF_ENET after connecting (the broker went away again, or is still loading
+ * its data after a restart) *again is set and no connection is kept: sending
+ * before the last id is known could send a message twice. */
+static int sender_connect(sender *s, int *again, tf_err *err)
 {
+    *again = 0;
     if (tf_redis_connect(s->o->to, &s->u, s->o->retry_for_us, s->o->quiet, &s->c, err)) return err->code;
+    *again = 1;
     tf_sid last;
-    if (last_id(s, &last, err)) return err->code;
+    if (last_id(s, &last, err)) {
+        redisFree(s->c);
+        s->c = NULL;
+        return err->code;
+    }
     if (!s->base_ms) {
         uint64_t now_ms = (uint64_t)(tf_now_us() / 1000);
         s->base_ms = last.ms >= now_ms ? last.ms + 1 : now_ms;
@@ -182,7 +281,10 @@ static int flush_batch(sender *s, tf_err *err)
         redisReply *r = NULL;
         if (redisGetReply(s->c, (void **)&r) != REDIS_OK) return tf_redis_fail(s->c, NULL, s->o->to, "XADD", err);
         if (r->type == REDIS_REPLY_ERROR) {
-            int rc = tf_errf(err, TF_EINVAL, "%s: XADD: %s (another writer on the stream?)", s->o->to, r->str);
+            /* a broker that is loading after a restart: reconnect, resume after its last id */
+            int rc = tf_redis_transient(r)
+                         ? tf_redis_fail(s->c, r, s->o->to, "XADD", err)
+                         : tf_errf(err, TF_EINVAL, "%s: XADD: %s (another writer on the stream?)", s->o->to, r->str);
             freeReplyObject(r);
             return rc;
         }
@@ -194,24 +296,32 @@ static int flush_batch(sender *s, tf_err *err)
     return TF_OK;
 }
 
-/* flush, reconnecting and resuming while the broker is down */
-static int flush_retry(sender *s, tf_err *err)
+/* flush, (re)connecting and resuming while the broker is down or loading;
+ * with no connection (s->c NULL) it connects first.  down_since: when the
+ * broker was first found unusable (0: not yet), for --retry-for */
+static int flush_retry_since(sender *s, int64_t down_since, tf_err *err)
 {
-    int64_t down_since = 0;
+    int64_t delay = 100000;
     for (;;) {
-        int rc = flush_batch(s, err);
+        int rc = s->c ? flush_batch(s, err) : TF_ENET;
         if (rc != TF_ENET) return rc;
         if (!down_since) down_since = tf_now_us();
         if (s->o->retry_for_us && tf_now_us() - down_since > s->o->retry_for_us) return rc;
-        if (!s->o->quiet) fprintf(stderr, "tripflow replay: %s; reconnecting\n", err->msg);
+        if (!s->o->quiet)
+            fprintf(stderr, "tripflow replay: %s; %s in %.1f s\n", err->msg, s->c ? "reconnecting" : "retrying",
+                    (double)delay / 1e6);
+        int lost = s->c != NULL;
         redisFree(s->c);
         s->c = NULL;
-        if (tf_sleep_us(100000)) return tf_errf(err, TF_ECANCELED, "interrupted");
-        rc = sender_connect(s, err);
-        if (rc == TF_ENET) continue; /* e.g. LOADING: the broker is reading its AOF */
-        if (rc) return rc;
+        if (tf_sleep_us(delay)) return tf_errf(err, TF_ECANCELED, "interrupted");
+        if (!lost) delay = delay * 2 > 2000000 ? 2000000 : delay * 2; /* still loading: back off */
+        int again;
+        rc = sender_connect(s, &again, err);
+        if (rc && !(rc == TF_ENET && again)) return rc;
     }
 }
+
+static int flush_retry(sender *s, tf_err *err) { return flush_retry_since(s, 0, err); }
 
 int tf_replay_run(const tf_replay_opts *o, int64_t *sent, tf_err *err)
 {
@@ -221,12 +331,16 @@ int tf_replay_run(const tf_replay_opts *o, int64_t *sent, tf_err *err)
     evsrc *src = NULL;
     int rc = tf_redis_uri_parse(o->to, &s.u, err);
     if (rc == TF_OK) rc = source_open(o->input, &src, err);
-    if (rc == TF_OK) rc = sender_connect(&s, err);
+    int64_t connect_start = tf_now_us();
+    int again = 0;
+    if (rc == TF_OK) rc = sender_connect(&s, &again, err);
+    if (rc == TF_ENET && again) rc = flush_retry_since(&s, connect_start, err); /* e.g. the broker is loading */
     size_t batch = 1000;
     if (o->rate > 0 && o->rate < 100000) batch = (size_t)fmax(1, o->rate / 100);
     if (o->speedup > 0) batch = 1;
     double start = tf_mono_s();
-    int64_t t0 = TF_NO_TIME;
+    int64_t t0 = TF_NO_TIME, unpaced = 0;
+    tf_err first_unpaced = {0};
     uint64_t seq = 0;
     const char *msg;
     size_t len = 0;
@@ -246,6 +360,8 @@ int tf_replay_run(const tf_replay_opts *o, int64_t *sent, tf_err *err)
                 if (t0 == TF_NO_TIME) t0 = t;
                 double d = start + (double)(t - t0) / 1e6 / o->speedup;
                 if (d > due) due = d;
+            } else if (!unpaced++) {
+                first_unpaced = terr;
             }
         }
         if (due > tf_mono_s()) {
@@ -259,9 +375,17 @@ int tf_replay_run(const tf_replay_opts *o, int64_t *sent, tf_err *err)
         tf_buf_append(&s.text, msg, len);
         if (s.off.n >= batch && (rc = flush_retry(&s, err))) break;
     }
-    if (rc == TF_OK && r < 0) rc = err->code;
+    if (rc == TF_OK && r < 0) {
+        /* unreadable input: what was read before it still goes out */
+        rc = err->code;
+        tf_err ferr = {0};
+        if (s.c) flush_retry(&s, &ferr);
+    }
     if (rc == TF_OK) rc = flush_retry(&s, err);
     *sent = s.sent;
+    if (unpaced && !o->quiet)
+        fprintf(stderr, "tripflow replay: %" PRId64 " messages had no usable event time for --speedup (the first: %s); "
+                "they were sent without waiting\n", unpaced, first_unpaced.msg);
     if (src) src->close(src);
     redisFree(s.c);
     tf_buf_free(&s.text);

@@ -1,7 +1,8 @@
 # test_stream_stdin.sh — `tripflow stream --from -`: per-user one-minute
 # counts of the real GA4 events equal DuckDB's; out-of-order events beyond
 # the lateness land in the late table exactly as the watermark rule says;
-# bad messages go to the dead letters with their reason; usage errors.
+# bad messages go to the dead letters with their reason; usage errors, and
+# replay's errors for input it cannot read.
 source "$ROOT/tests/e2e/lib.sh"
 source "$ROOT/tests/e2e/stream_lib.sh"
 need_shared seed_repos/ga4_events_sample_200.ndjson
@@ -49,31 +50,18 @@ line 9 | not a JSON object: column 60: text after the JSON object" "dead letters
 expect_eq "$(sqlite3 b.db "SELECT payload FROM stream_dead_letters WHERE msg_id = 'line 4'")" "this is not json"
 expect_eq "$(sqlite3 b.db "SELECT event_count FROM user_event_counts WHERE user_pseudo_id = 'U9'")" "1"
 
-# --- out-of-order real events: the watermark rule, checked by DuckDB
+# --- out-of-order real events (the Parquet file's own order, as JSON lines by
+# tripflow's reader): the watermark rule, checked by DuckDB on the same file
 need_shared seed_repos/ga4_events_20180803.parquet
-ga4_ndjson file.ndjson file
+"$TF_REL" parquet cat "$GA4" --format jsonl >file.ndjson
 expect_status 0 "$TF" stream --from - --db o.db --lateness 10s --out-of-order 5s <file.ndjson
 expect_contains "$ERR" "tripflow stream: 50000 messages:"
-# event i is late when its window end + lateness <= (max time before i) - out-of-order
-cat >late.sql <<SQL
-CREATE TABLE e AS SELECT row_number() OVER () AS rn, user_pseudo_id AS u, CAST(event_timestamp AS BIGINT) AS t
-  FROM read_json('$T/file.ndjson', columns={user_pseudo_id: 'VARCHAR', event_timestamp: 'VARCHAR'});
-CREATE TABLE c AS SELECT u, t // 60000000 * 60000000 AS ws,
-  (t // 60000000 * 60000000 + 70000000 <= max(t) OVER (ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 5000000) AS late
-  FROM e;
-SQL
-kind_counts() {
-    $DUCK "$(cat late.sql) SELECT strftime(make_timestamp(ws), '%Y-%m-%d %H:%M:%S'), u, count(*) FROM c
-           WHERE coalesce(late, false) = $1 GROUP BY ALL ORDER BY 1, 2" | tail -n +2
-}
-kind_counts false >want_on_time.csv
-kind_counts true >want_late.csv
-sqlite3 -separator , o.db "SELECT window_start, user_pseudo_id, event_count FROM user_event_counts ORDER BY 1, 2" >got_on_time.csv
-sqlite3 -separator , o.db "SELECT window_start, key, late_count FROM stream_late_events ORDER BY 1, 2" >got_late.csv
-expect_eq "$(cmp got_on_time.csv want_on_time.csv && echo same)" same "on-time counts of out-of-order events"
-expect_eq "$(cmp got_late.csv want_late.csv && echo same)" same "late counts of out-of-order events"
-expect_eq "$(($(awk -F, '{s+=$3} END {print s}' got_on_time.csv) + $(awk -F, '{s+=$3} END {print s}' got_late.csv)))" 50000 "nothing lost"
-expect_eq "$(sqlite3 o.db "SELECT sum(late_count) FROM stream_late_windows")" "$(awk -F, '{s+=$3} END {print s}' want_late.csv)" "late per window"
+expected_split "$GA4" 10 5 want
+got_split o.db got
+expect_eq "$(cmp got.on_time.csv want.on_time.csv && echo same)" same "on-time counts of out-of-order events"
+expect_eq "$(cmp got.late.csv want.late.csv && echo same)" same "late counts of out-of-order events"
+expect_eq "$(($(awk -F, '{s+=$3} END {print s}' got.on_time.csv) + $(awk -F, '{s+=$3} END {print s}' got.late.csv)))" 50000 "nothing lost"
+expect_eq "$(sqlite3 o.db "SELECT sum(late_count) FROM stream_late_windows")" "$(awk -F, '{s+=$3} END {print s}' want.late.csv)" "late per window"
 
 # --- usage errors
 expect_status 2 "$TF" stream --from - --db u.db --table 'x; drop' </dev/null
@@ -86,6 +74,15 @@ expect_status 2 "$TF" stream --from kafka://x/y --db u.db
 expect_eq "$ERR" "tripflow stream: --from 'kafka://x/y': expected redis://HOST[:PORT]/STREAM"
 expect_status 2 "$TF" stream --from - --db s.db --window 30s </dev/null
 expect_eq "$ERR" "tripflow stream: table user_event_counts is fed by a stream job with --window 60000000us; use the same options, or another --table"
-expect_status 1 "$TF" replay "$SHARED/seed_repos/ga4_events_20180803.parquet" --to redis://127.0.0.1:1/events
-expect_eq "$ERR" "tripflow replay: $SHARED/seed_repos/ga4_events_20180803.parquet: Parquet input needs the Parquet reader, not built yet"
+# replay: input that cannot be read is refused before any broker is contacted
+expect_status 1 "$TF" replay missing.ndjson --to redis://127.0.0.1:1/events
+expect_eq "$ERR" "tripflow replay: missing.ndjson: No such file or directory"
+head -c 100 "$GA4" >cut.parquet
+expect_status 1 "$TF" replay cut.parquet --to redis://127.0.0.1:1/events
+expect_eq "$ERR" "tripflow replay: cut.parquet: not a Parquet file (no PAR1 magic at both ends)"
+head -c 100 "$GA4" >cut.events
+expect_status 1 "$TF" replay - --to redis://127.0.0.1:1/events <cut.events
+expect_eq "$ERR" "tripflow replay: stdin: not a Parquet file (no PAR1 magic at both ends)"
+expect_status 1 "$TF" replay "$S200" --to redis://127.0.0.1:1/events --retry-for 200ms --quiet
+expect_contains "$ERR" "tripflow replay: redis://127.0.0.1:1/events: cannot connect: Connection refused (gave up after"
 finish

@@ -107,6 +107,24 @@ TF_TEST(event_key_and_time)
               "ok");
     CHECK_STR(key, "U1");
     CHECK_INT(t, INT64_C(1533280438705040));
+    /* INT64 as a JSON number (Parquet rows from replay) reads as the same
+     * INT64 as a string (BigQuery's JSON export): time and key alike */
+    CHECK_STR(extract("{\"user_pseudo_id\":\"U1\",\"event_timestamp\":1533280438705040}", "event_timestamp:us", key, &t),
+              "ok");
+    CHECK_INT(t, INT64_C(1533280438705040));
+    CHECK_STR(extract("{\"user_pseudo_id\":-797309714631473615,\"event_timestamp\":1}", "event_timestamp:us", key, &t),
+              "ok");
+    CHECK_STR(key, "-797309714631473615");
+    CHECK_STR(extract("{\"user_pseudo_id\":\"-797309714631473615\",\"event_timestamp\":\"1\"}", "event_timestamp:us",
+                      key, &t),
+              "ok");
+    CHECK_STR(key, "-797309714631473615");
+    CHECK_INT(t, 1);
+    CHECK_STR(extract("{\"user_pseudo_id\":\"u\",\"event_timestamp\":9223372036854775807}", "event_timestamp:us", key, &t),
+              "event_timestamp: 9223372036854775807 is outside the years 1 to 9999");
+    CHECK_STR(extract("{\"user_pseudo_id\":\"u\",\"event_timestamp\":\"9223372036854775807\"}", "event_timestamp:us", key,
+                      &t),
+              "event_timestamp: 9223372036854775807 is outside the years 1 to 9999");
     CHECK_STR(extract("{\"user_pseudo_id\":42,\"ts\":1533280438705}", "ts:ms", key, &t), "ok");
     CHECK_STR(key, "42");
     CHECK_INT(t, INT64_C(1533280438705000));
