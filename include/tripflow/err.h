@@ -61,6 +61,5 @@ void tf_err_once_destroy(tf_err_once *e);
  * control characters shown as \n, \r, \t or \xNN so a reason stays on one
  * line.  Returns buf. */
 const char *tf_snippet(const char *s, size_t n, size_t max, char *buf, size_t cap);
-const char *tf_code_name(int code);
 
 #endif

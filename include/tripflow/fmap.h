@@ -24,8 +24,6 @@ static inline void tf_fmap_prefetch(const tf_fmap *m, uint64_t hash)
 {
     __builtin_prefetch(m->slots + ((hash | (UINT64_C(1) << 63)) & (m->cap - 1)) * m->stride, 1);
 }
-/* Make room for n entries without further growth. */
-void tf_fmap_reserve(tf_fmap *m, size_t n);
 /* Iterate: for (size_t i = 0; (e = tf_fmap_next(m, &i));) */
 void *tf_fmap_next(const tf_fmap *m, size_t *i);
 

@@ -7,7 +7,6 @@
 
 void tf_sig_install(void);
 int tf_sig_interrupted(void); /* the signal number, or 0 */
-void tf_sig_reset(void);
 /* a file descriptor that becomes readable when a signal arrived (for poll) */
 int tf_sig_fd(void);
 void tf_sig_graceful(int on);

@@ -15,7 +15,6 @@ int tf_sql_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, tf_err *err)
 int tf_sql_step_done(sqlite3_stmt *st, tf_err *err);
 /* step expecting a row (1) or done (0); negative on error */
 int tf_sql_step_row(sqlite3_stmt *st, tf_err *err);
-int tf_sql_err(sqlite3 *db, tf_err *err, const char *what);
 /* The SQL of block NAME in an embedded .sql file (path as in the source tree),
  * or NULL.  The returned string is owned by a process-wide cache. */
 const char *tf_sql_named(const char *file, const char *name);

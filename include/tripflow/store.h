@@ -33,8 +33,5 @@ int tf_store_in_tx(const tf_store *s);
 /* backend handle for the domain modules' SQLite implementations */
 sqlite3 *tf_store_sqlite(tf_store *s);
 
-/* Applied migrations, oldest first (for `tripflow db info`): calls fn per name. */
-int tf_store_migrations(tf_store *s, void (*fn)(void *ud, const char *name, const char *applied_at), void *ud,
-                        tf_err *err);
 
 #endif

@@ -58,25 +58,6 @@ void tf_err_clear(tf_err *err)
     err->msg[0] = '\0';
 }
 
-const char *tf_code_name(int code)
-{
-    switch (code) {
-    case TF_OK: return "ok";
-    case TF_EINVAL: return "invalid argument";
-    case TF_EIO: return "i/o error";
-    case TF_EFORMAT: return "bad format";
-    case TF_ESTORE: return "store error";
-    case TF_ENOTFOUND: return "not found";
-    case TF_EEXIST: return "already exists";
-    case TF_ECANCELED: return "canceled";
-    case TF_EUNSUPPORTED: return "unsupported";
-    case TF_ELIMIT: return "limit exceeded";
-    case TF_ENET: return "network error";
-    case TF_ESTATE: return "bad state";
-    default: return "error";
-    }
-}
-
 const char *tf_snippet(const char *s, size_t n, size_t max, char *buf, size_t cap)
 {
     size_t k = 0;

@@ -103,11 +103,6 @@ void *tf_fmap_find(const tf_fmap *m, const void *key, uint64_t hash)
     }
 }
 
-void tf_fmap_reserve(tf_fmap *m, size_t n)
-{
-    while ((n + 1) * 4 > m->cap * 3) grow(m);
-}
-
 void *tf_fmap_next(const tf_fmap *m, size_t *i)
 {
     while (*i < m->cap) {

@@ -25,23 +25,6 @@ void tf_key_hex(tf_key128 k, char out[33])
     out[32] = '\0';
 }
 
-int tf_key_from_hex(const char *s, tf_key128 *out)
-{
-    uint64_t w[2] = {0, 0};
-    for (int i = 0; i < 32; i++) {
-        int c = s[i], v;
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-        else return 0;
-        w[i / 16] = (w[i / 16] << 4) | (uint64_t)v;
-    }
-    if (s[32]) return 0;
-    out->hi = w[0];
-    out->lo = w[1];
-    return 1;
-}
-
 void tf_key_bytes(tf_key128 k, uint8_t out[16])
 {
     for (int i = 0; i < 8; i++) {
@@ -59,22 +42,3 @@ tf_key128 tf_key_from_bytes(const uint8_t in[16])
     }
     return k;
 }
-
-/* tf_hasher is an opaque name for XXH3_state_t */
-tf_hasher *tf_hasher_new(void)
-{
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) abort(); /* out of memory, as in mem.h */
-    XXH3_128bits_reset(st);
-    return (tf_hasher *)st;
-}
-
-void tf_hasher_update(tf_hasher *h, const void *p, size_t n) { XXH3_128bits_update((XXH3_state_t *)h, p, n); }
-
-tf_key128 tf_hasher_digest(tf_hasher *h)
-{
-    XXH128_hash_t d = XXH3_128bits_digest((XXH3_state_t *)h);
-    return (tf_key128){d.low64, d.high64};
-}
-
-void tf_hasher_free(tf_hasher *h) { XXH3_freeState((XXH3_state_t *)h); }

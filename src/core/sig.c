@@ -38,14 +38,4 @@ int tf_sig_interrupted(void) { return (int)got; }
 void tf_sig_graceful(int on) { graceful = on; }
 int tf_sig_stop_requested(void) { return (int)(stop || got); }
 
-void tf_sig_reset(void)
-{
-    got = 0;
-    stop = 0;
-    char buf[64];
-    if (pipefd[0] >= 0)
-        while (read(pipefd[0], buf, sizeof buf) > 0) {
-        }
-}
-
 int tf_sig_fd(void) { return pipefd[0]; }

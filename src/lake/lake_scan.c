@@ -117,10 +117,8 @@ static void *bbox_thread(void *ud)
         for (int64_t i = 0; i < n; i++) {
             if (ts[i] < j->first_week || ts[i] >= j->end_us) continue;
             int in;
-            int o = need_o && c[0][i] >= b->min_lon && c[0][i] <= b->max_lon && c[1][i] >= b->min_lat &&
-                    c[1][i] <= b->max_lat;
-            int d = need_d && c[2][i] >= b->min_lon && c[2][i] <= b->max_lon && c[3][i] >= b->min_lat &&
-                    c[3][i] <= b->max_lat;
+            int o = need_o && tf_bbox_contains(b, c[0][i], c[1][i]);
+            int d = need_d && tf_bbox_contains(b, c[2][i], c[3][i]);
             switch (j->match) {
             case TF_MATCH_ORIGIN: in = o; break;
             case TF_MATCH_DESTINATION: in = d; break;

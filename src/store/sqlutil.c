@@ -9,11 +9,6 @@
 #include "tripflow/embed.h"
 #include "tripflow/mem.h"
 
-int tf_sql_err(sqlite3 *db, tf_err *err, const char *what)
-{
-    return tf_errf(err, TF_ESTORE, "%s: %s", what, sqlite3_errmsg(db));
-}
-
 int tf_sql_exec(sqlite3 *db, const char *sql, tf_err *err)
 {
     char *msg = NULL;

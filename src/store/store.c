@@ -173,15 +173,3 @@ void tf_store_rollback(tf_store *s)
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_tx = 0;
 }
-
-int tf_store_migrations(tf_store *s, void (*fn)(void *, const char *, const char *), void *ud, tf_err *err)
-{
-    sqlite3_stmt *st;
-    if (tf_sql_prepare(s->db, "SELECT name, applied_at FROM schema_migrations ORDER BY name", &st, err))
-        return err->code;
-    int r;
-    while ((r = tf_sql_step_row(st, err)) == 1)
-        fn(ud, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
-    sqlite3_finalize(st);
-    return r < 0 ? r : TF_OK;
-}
