@@ -19,7 +19,7 @@ DQ="SELECT count(origin_lat), sum(origin_lat), sum(origin_lng), sum(dest_lat), s
 
 echo "## Parquet read: $ROWS rows, 4 DOUBLE columns (bounding-box scan columns)"
 echo
-machine
+echo "machine: $(machine)"
 echo "DuckDB runs through node (tests/tools/duck.mjs, 2 threads); its start-up alone takes ${DSTART}s and is included"
 echo "in 'DuckDB'; 'DuckDB warm' is the best of $REPS runs inside one warm DuckDB (bench/duck_time.mjs), start-up excluded."
 echo "tripflow's figures are whole processes (start, footer, decoding, exit); 'scan 1 thread' uses --threads 1."

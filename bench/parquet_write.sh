@@ -13,7 +13,7 @@ pq_build_gen
 "$GEN" "$W/plain.parquet" "$ROWS" none >/dev/null || exit 1
 echo "## Parquet write: $ROWS trip rows"
 echo
-machine
+echo "machine: $(machine)"
 echo
 echo "| writer | seconds | rows/s | file MB | vs DuckDB size | vs DuckDB time | peak RSS MB |"
 echo "|---|---|---|---|---|---|---|"

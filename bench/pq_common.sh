@@ -1,6 +1,7 @@
 # pq_common.sh — shared by the Parquet benchmarks: build the data generator,
 # time a command (best of N wall seconds, peak RSS in MB), print the machine.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$ROOT/bench/lib.sh"
 DUCK="node $ROOT/tests/tools/duck.mjs"
 
 # the rows (5M, or 500k with --small), repetitions and a work directory W
@@ -39,8 +40,4 @@ best_of() {
             RSS=$((m / 1024))
         fi
     done
-}
-
-machine() {
-    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
 }

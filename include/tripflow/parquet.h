@@ -280,6 +280,11 @@ int tf_pq_writer_begin_group(tf_pq_writer *w, int64_t nrows, tf_err *err);
 int tf_pq_writer_put(tf_pq_writer *w, int leaf, const tf_pq_col *col, tf_err *err);
 int tf_pq_writer_end_group(tf_pq_writer *w, tf_err *err);
 void tf_pq_writer_add_kv(tf_pq_writer *w, const char *key, const char *value);
+/* Store the leaves of top-level column `column` with another codec than the
+ * writer's (e.g. TF_PQ_UNCOMPRESSED for random bytes such as keys, which no
+ * codec shrinks); before the first row group.  TF_EINVAL for an unknown
+ * column or codec. */
+int tf_pq_writer_column_codec(tf_pq_writer *w, const char *column, int codec, tf_err *err);
 
 typedef struct tf_pq_write_result {
     int64_t file_size, num_rows;

@@ -18,9 +18,12 @@ int tf_sql_step_row(sqlite3_stmt *st, tf_err *err);
 /* The SQL of block NAME in an embedded .sql file (path as in the source tree),
  * or NULL.  The returned string is owned by a process-wide cache. */
 const char *tf_sql_named(const char *file, const char *name);
-/* Insert n rows with multi-row statements: head is "INSERT INTO t(a, b)",
- * tail what follows the VALUES list (e.g. an ON CONFLICT clause, or "").
- * bind(st, base, i, ud) binds row i's ncols values at parameters base+1... */
+/* Insert n rows with multi-row statements of TF_SQL_ROWS_PER_STMT rows:
+ * head is "INSERT INTO t(a, b)", tail what follows the VALUES list (e.g. an
+ * ON CONFLICT clause, or "").  bind(st, base, i, ud) binds row i's ncols
+ * values at parameters base+1...; values bound SQLITE_STATIC must stay put
+ * until row i + TF_SQL_ROWS_PER_STMT is bound (a ring of that many rows). */
+#define TF_SQL_ROWS_PER_STMT 256
 int tf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, const char *tail, size_t n,
                        void (*bind)(sqlite3_stmt *st, int base, size_t i, void *ud), void *ud, tf_err *err);
 /* single integer result of a query, or the default when no row */

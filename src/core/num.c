@@ -44,9 +44,37 @@ static inline int eight_digits(const char *p, uint64_t *v)
     return 1;
 }
 
-/* The common shape of a coordinate, "[-]ddd.ddddddddddddd" with at most 19
- * digits: parsed with few branches; 0 when s does not start with that shape
- * (tf_scan_double then takes the general path). */
+/* Up to eight ASCII digits at p (fewer when fewer than eight bytes remain):
+ * how many lead the bytes (0..8), and their value.  The bytes are loaded as
+ * one little-endian word; a byte is a digit when its high nibble is 3 and
+ * adding 6 keeps it there; the digits are then shifted to the top, padded
+ * with '0' below, and converted eight at once. */
+static inline int digit_run(const char *p, size_t avail, uint64_t *v)
+{
+    uint64_t w = 0;
+    if (avail >= 8) memcpy(&w, p, 8);
+    else memcpy(&w, p, avail);
+    uint64_t nd = ((w & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
+                   (((w + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) ^
+                  UINT64_C(0x3333333333333333);
+    int k = nd ? __builtin_ctzll(nd) >> 3 : 8;
+    *v = 0;
+    if (k == 0) return 0;
+    if (k < 8) w = (w << (8 * (8 - k))) | (UINT64_C(0x3030303030303030) >> (8 * k));
+    w -= UINT64_C(0x3030303030303030);
+    w = (w * 10) + (w >> 8);
+    *v = (((w & UINT64_C(0x000000FF000000FF)) * UINT64_C(0x000F424000000064)) +
+          (((w >> 16) & UINT64_C(0x000000FF000000FF)) * UINT64_C(0x0000271000000001))) >>
+         32;
+    return k;
+}
+
+static const uint64_t pow10_u64[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+
+/* The common shape of a coordinate, "[-]ddd.ddddddddddddddd" with at most
+ * 3 integer and 16 fraction digits and a mantissa within 2^53: parsed a
+ * word at a time; 0 when s does not start with that shape (tf_scan_double
+ * then takes the general path). */
 static inline size_t plain_decimal(const char *s, size_t n, double *out)
 {
     size_t i = s[0] == '-';
@@ -56,14 +84,17 @@ static inline size_t plain_decimal(const char *s, size_t n, double *out)
     size_t id = i - d0;
     if (!id || i >= n || s[i] != '.' || (id > 1 && s[d0] == '0')) return 0;
     size_t f0 = ++i;
-    uint64_t eight;
-    if (i + 8 <= n && eight_digits(s + i, &eight)) {
-        m = m * 100000000 + eight;
-        i += 8;
+    uint64_t part;
+    int k = digit_run(s + i, n - i, &part);
+    m = m * pow10_u64[k] + part;
+    i += (size_t)k;
+    if (k == 8 && i < n) {
+        k = digit_run(s + i, n - i, &part);
+        m = m * pow10_u64[k] + part;
+        i += (size_t)k;
     }
-    while (i < n && (unsigned)(s[i] - '0') <= 9 && i - f0 < 15) m = m * 10 + (uint64_t)(s[i++] - '0');
     size_t fd = i - f0;
-    if (!fd || (i < n && ((unsigned)(s[i] - '0') <= 9 || s[i] == 'e' || s[i] == 'E')) || m > (UINT64_C(1) << 53))
+    if (!fd || id + fd > 19 || (i < n && ((unsigned)(s[i] - '0') <= 9 || s[i] == 'e' || s[i] == 'E')) || m > (UINT64_C(1) << 53))
         return 0;
     double v = (double)m / pow10_exact[fd];
     *out = s[0] == '-' ? -v : v;

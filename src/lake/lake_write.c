@@ -218,6 +218,8 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
         char run[24];
         snprintf(run, sizeof run, "%lld", (long long)lr->run_id);
         tf_pq_writer_add_kv(w, "tripflow.run_id", run);
+        /* keys are random bytes: compressing them costs time and saves nothing */
+        rc = tf_pq_writer_column_codec(w, "trip_key", TF_PQ_UNCOMPRESSED, err);
         batch bt;
         int64_t cap = n < TF_LAKE_ROW_GROUP_ROWS ? n : TF_LAKE_ROW_GROUP_ROWS;
         bt.ds = tf_xmalloc((size_t)cap * sizeof *bt.ds);

@@ -122,23 +122,29 @@ static int ref_cmp(const void *a, const void *b)
     return (x->k4 > y->k4) - (x->k4 < y->k4);
 }
 
+/* the two timestamps of a row, formatted into a ring that outlives the
+ * statement's step (bound SQLITE_STATIC: no copy) */
 typedef struct {
     sort_ref *refs;
     const int64_t *region_ids, *ds_ids;
+    char text[TF_SQL_ROWS_PER_STMT][2][32];
 } bind_ctx;
+
+static void bind_times(sqlite3_stmt *st, bind_ctx *b, size_t i, int p1, int64_t t1, int p2, int64_t t2)
+{
+    char *a = b->text[i % TF_SQL_ROWS_PER_STMT][0], *z = b->text[i % TF_SQL_ROWS_PER_STMT][1];
+    sqlite3_bind_text(st, p1, a, tf_format_timestamp(t1, TF_TS_AUTO, a), SQLITE_STATIC);
+    sqlite3_bind_text(st, p2, z, tf_format_timestamp(t2, TF_TS_AUTO, z), SQLITE_STATIC);
+}
 
 static void bind_fact(sqlite3_stmt *st, int base, size_t i, void *ud)
 {
     bind_ctx *b = ud;
     const tf_fact *f = b->refs[i].row;
-    char hour[32], latest[32];
-    int hl = tf_format_timestamp(f->hour, TF_TS_AUTO, hour);
-    int ll = tf_format_timestamp(f->latest, TF_TS_AUTO, latest);
     sqlite3_bind_int64(st, base + 1, b->region_ids[f->region]);
     sqlite3_bind_int64(st, base + 2, b->ds_ids[f->datasource]);
-    sqlite3_bind_text(st, base + 3, hour, hl, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, base + 4, f->count);
-    sqlite3_bind_text(st, base + 5, latest, ll, SQLITE_TRANSIENT);
+    bind_times(st, b, i, base + 3, f->hour, base + 5, f->latest);
 }
 
 int tf_trips_add_facts(tf_store *s, const tf_tripagg *agg, const int64_t *region_ids, const int64_t *ds_ids,
@@ -151,14 +157,16 @@ int tf_trips_add_facts(tf_store *s, const tf_tripagg *agg, const int64_t *region
     while ((f = tf_tripagg_next_fact(agg, &i)))
         refs[n++] = (sort_ref){region_ids[f->region], ds_ids[f->datasource], (uint64_t)(f->hour + INT64_MAX / 2), 0, f};
     qsort(refs, n, sizeof *refs, ref_cmp);
-    bind_ctx b = {refs, region_ids, ds_ids};
+    bind_ctx *b = tf_xmalloc(sizeof *b);
+    *b = (bind_ctx){.refs = refs, .region_ids = region_ids, .ds_ids = ds_ids};
     int rc = tf_sql_insert_rows(tf_store_sqlite(s),
                                 "INSERT INTO hourly_trips(region_id, datasource_id, hour_start, trip_count, latest_trip)",
                                 5,
                                 "ON CONFLICT (region_id, datasource_id, hour_start) DO UPDATE SET "
                                 "trip_count = trip_count + excluded.trip_count, "
                                 "latest_trip = max(latest_trip, excluded.latest_trip)",
-                                n, bind_fact, &b, err);
+                                n, bind_fact, b, err);
+    free(b);
     free(refs);
     return rc ? tf_err_prefix(err, "hourly_trips: ") : TF_OK;
 }
@@ -167,17 +175,13 @@ static void bind_group(sqlite3_stmt *st, int base, size_t i, void *ud)
 {
     bind_ctx *b = ud;
     const tf_group *g = b->refs[i].row;
-    char first[32], last[32];
-    int fl = tf_format_timestamp(g->first, TF_TS_AUTO, first);
-    int ll = tf_format_timestamp(g->last, TF_TS_AUTO, last);
     sqlite3_bind_int64(st, base + 1, b->region_ids[g->region]);
     sqlite3_bind_int64(st, base + 2, (int64_t)g->ocell);
     sqlite3_bind_int64(st, base + 3, (int64_t)g->dcell);
     sqlite3_bind_int64(st, base + 4, g->bucket);
     sqlite3_bind_int64(st, base + 5, g->count);
     for (int c = 0; c < 4; c++) sqlite3_bind_double(st, base + 6 + c, tf_group_sum(g, c));
-    sqlite3_bind_text(st, base + 10, first, fl, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, base + 11, last, ll, SQLITE_TRANSIENT);
+    bind_times(st, b, i, base + 10, g->first, base + 11, g->last);
 }
 
 int tf_trips_add_groups(tf_store *s, const tf_tripagg *agg, const int64_t *region_ids, tf_err *err)
@@ -189,7 +193,8 @@ int tf_trips_add_groups(tf_store *s, const tf_tripagg *agg, const int64_t *regio
     while ((g = tf_tripagg_next_group(agg, &i)))
         refs[n++] = (sort_ref){region_ids[g->region], (int64_t)g->ocell, g->dcell, g->bucket, g};
     qsort(refs, n, sizeof *refs, ref_cmp);
-    bind_ctx b = {refs, region_ids, NULL};
+    bind_ctx *b = tf_xmalloc(sizeof *b);
+    *b = (bind_ctx){.refs = refs, .region_ids = region_ids};
     int rc = tf_sql_insert_rows(tf_store_sqlite(s),
                                 "INSERT INTO trip_groups(region_id, origin_cell, destination_cell, time_bucket, "
                                 "trip_count, sum_origin_lon, sum_origin_lat, sum_destination_lon, "
@@ -203,7 +208,8 @@ int tf_trips_add_groups(tf_store *s, const tf_tripagg *agg, const int64_t *regio
                                 "sum_destination_lat = sum_destination_lat + excluded.sum_destination_lat, "
                                 "first_trip = min(first_trip, excluded.first_trip), "
                                 "last_trip = max(last_trip, excluded.last_trip)",
-                                n, bind_group, &b, err);
+                                n, bind_group, b, err);
+    free(b);
     free(refs);
     return rc ? tf_err_prefix(err, "trip_groups: ") : TF_OK;
 }

@@ -84,7 +84,7 @@ int tf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, const char *tai
 {
     /* one statement per 64 rows: parsing, binding and statement overhead
      * are paid per batch, not per row */
-    enum { BATCH = 64 };
+    enum { BATCH = TF_SQL_ROWS_PER_STMT };
     sqlite3_stmt *full = NULL, *part = NULL;
     size_t i = 0;
     int rc = TF_OK;

@@ -305,5 +305,13 @@ TF_TEST(parse_double_random_texts_match_strtod)
             tf_test_fail(__FILE__, __LINE__, "'%s' parsed as %.17g, strtod says %.17g", b, got, strtod(b, NULL));
             break;
         }
+        /* as inside WKT: the number ends before other text, which the
+         * word-at-a-time scan loads with it */
+        size_t len = strlen(b);
+        snprintf(b + len, sizeof b - len, "%s", i % 4 ? ")" : " 45.5)");
+        if (tf_scan_double(b, strlen(b), &got) != len || got != strtod(b, NULL)) {
+            tf_test_fail(__FILE__, __LINE__, "'%s' scanned as %.17g, strtod says %.17g", b, got, strtod(b, NULL));
+            break;
+        }
     }
 }

@@ -24,6 +24,7 @@ typedef struct wleaf {
     int max_def, max_rep;
     int in_list, list_opt, elem_struct, elem_opt, leaf_opt;
     int dict;
+    int codec; /* tf_pq_codec of this leaf's chunks */
     int npath;
     const char *path[4];
 } wleaf;
@@ -120,6 +121,7 @@ static int add_leaf(tf_pq_writer *w, const tf_pq_field *top, const tf_pq_field *
     l->fixed_len = f->type == TF_PQT_FIXED ? f->fixed_len : 0;
     l->width = width_of(ph, l->fixed_len);
     l->dict = f->dict;
+    l->codec = w->o.codec;
     l->in_list = in_list;
     l->list_opt = list_opt;
     l->elem_struct = elem_struct;
@@ -147,6 +149,11 @@ static int check_name(const char *n, tf_err *err)
     return TF_OK;
 }
 
+static int writable_codec(int c)
+{
+    return c == TF_PQ_UNCOMPRESSED || c == TF_PQ_SNAPPY || c == TF_PQ_GZIP || c == TF_PQ_ZSTD || c == TF_PQ_LZ4_RAW;
+}
+
 int tf_pq_writer_open(const char *path, const tf_pq_field *fields, int nfields, const tf_pq_write_opts *opts,
                       tf_pq_writer **out, tf_err *err)
 {
@@ -156,8 +163,7 @@ int tf_pq_writer_open(const char *path, const tf_pq_field *fields, int nfields, 
     if (o.row_group_rows <= 0) o.row_group_rows = d.row_group_rows;
     if (o.page_size <= 0) o.page_size = d.page_size;
     if (o.dict_limit <= 0) o.dict_limit = d.dict_limit;
-    if (o.codec != TF_PQ_UNCOMPRESSED && o.codec != TF_PQ_SNAPPY && o.codec != TF_PQ_GZIP && o.codec != TF_PQ_ZSTD &&
-        o.codec != TF_PQ_LZ4_RAW)
+    if (!writable_codec(o.codec))
         return tf_errf(err, TF_EINVAL, "%s: unsupported codec %d for writing", path, o.codec);
     if (nfields <= 0) return tf_errf(err, TF_EINVAL, "%s: a Parquet file needs at least one field", path);
     tf_pq_writer *w = tf_xcalloc(1, sizeof *w);
@@ -250,6 +256,19 @@ void tf_pq_writer_add_kv(tf_pq_writer *w, const char *key, const char *value)
 {
     tf_vec_push(&w->kv, tf_arena_strdup(&w->arena, key));
     tf_vec_push(&w->kv, value ? tf_arena_strdup(&w->arena, value) : NULL);
+}
+
+int tf_pq_writer_column_codec(tf_pq_writer *w, const char *column, int codec, tf_err *err)
+{
+    if (!writable_codec(codec)) return tf_errf(err, TF_EINVAL, "%s: unsupported codec %d for writing", w->path, codec);
+    if (w->groups.n) return tf_errf(err, TF_EINVAL, "%s: codecs are set before the first row group", w->path);
+    int found = 0;
+    for (int i = 0; i < w->nleaves; i++)
+        if (!strcmp(w->leaves[i].top, column)) {
+            w->leaves[i].codec = codec;
+            found = 1;
+        }
+    return found ? TF_OK : tf_errf(err, TF_EINVAL, "%s: no column '%s'", w->path, column);
 }
 
 static int put_bytes(tf_pq_writer *w, const void *p, size_t n, tf_err *err)
@@ -598,10 +617,10 @@ static void put_u32(tf_buf *b, size_t at, uint32_t v)
     memcpy(b->data + at, &v, 4);
 }
 
-static int write_page(tf_pq_writer *w, wchunk *ch, int type, int32_t nvalues, int enc, tf_err *err)
+static int write_page(tf_pq_writer *w, const wleaf *l, wchunk *ch, int type, int32_t nvalues, int enc, tf_err *err)
 {
     w->cbody.len = 0;
-    if (pq_compress(&w->codec, w->o.codec, w->o.level, (const uint8_t *)w->body.data, w->body.len, &w->cbody, err))
+    if (pq_compress(&w->codec, l->codec, w->o.level, (const uint8_t *)w->body.data, w->body.len, &w->cbody, err))
         return tf_err_prefix(err, "%s: ", w->path);
     if (w->body.len > INT32_MAX || w->cbody.len > INT32_MAX)
         return tf_errf(err, TF_ELIMIT, "%s: page larger than 2 GiB", w->path);
@@ -667,7 +686,7 @@ static int write_chunk(tf_pq_writer *w, int li, const tf_pq_col *c, int64_t r0, 
         if (bw == 0) bw = 1;
         w->body.len = 0;
         plain_values(l, c, w->dict_slots.v, 0, (int64_t)w->dict_slots.n, &w->body);
-        if (write_page(w, ch, PQ_PAGE_DICT, (int32_t)w->dict_slots.n, 0, err)) return TF_EIO;
+        if (write_page(w, l, ch, PQ_PAGE_DICT, (int32_t)w->dict_slots.n, 0, err)) return TF_EIO;
     }
     /* pages: cut at row starts once the estimated value bytes reach page_size */
     int64_t page_size = w->o.page_size;
@@ -731,7 +750,7 @@ static int write_chunk(tf_pq_writer *w, int li, const tf_pq_col *c, int64_t r0, 
         } else {
             plain_values(l, c, w->slots, v0, v, &w->body);
         }
-        if (write_page(w, ch, PQ_PAGE_DATA, (int32_t)(k - k0), use_dict ? PQ_ENC_RLE_DICT : PQ_ENC_PLAIN, err))
+        if (write_page(w, l, ch, PQ_PAGE_DATA, (int32_t)(k - k0), use_dict ? PQ_ENC_RLE_DICT : PQ_ENC_PLAIN, err))
             return TF_EIO;
     } while (k < nl);
     g->usize += ch->usize;
@@ -932,7 +951,7 @@ static void write_footer(tf_pq_writer *w, tf_buf *b)
             }
             thrw_list(&t, 3, THR_BINARY, (uint32_t)l->npath);
             for (int k = 0; k < l->npath; k++) thrw_raw_binary(&t, l->path[k], strlen(l->path[k]));
-            thrw_i32(&t, 4, w->o.codec);
+            thrw_i32(&t, 4, l->codec);
             thrw_i64(&t, 5, ch->num_values);
             thrw_i64(&t, 6, ch->usize);
             thrw_i64(&t, 7, ch->csize);
