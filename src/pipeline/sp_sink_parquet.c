@@ -9,9 +9,11 @@
  * Everything goes under a hidden temporary directory that is synced and
  * swapped into place on commit (tf_outdir), so a failed or killed run leaves
  * nothing under OUT (see sp_io.h, docs/staypoints.md). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tripflow/fsutil.h"
 #include "tripflow/lake.h"
@@ -45,6 +47,7 @@ typedef struct pq_sink {
     int part;        /* part number of the open file in its partition */
     tf_buf p1, p2;   /* the open partition's keys */
     int have_part;
+    char *p1_dir;    /* the last p1=.. directory created */
     /* the row group being gathered */
     int64_t n;
     tf_buf ids;
@@ -96,17 +99,30 @@ static int open_file(pq_sink *s, tf_err *err)
 {
     char *e1 = tf_lake_escape(s->p1.data ? s->p1.data : "", s->p1.len);
     char *e2 = tf_lake_escape(s->p2.data ? s->p2.data : "", s->p2.len);
-    char *rel = tf_xasprintf("p1=%s/p2=%s", e1, e2);
-    char *dir = tf_path_join(s->dir.tmp, rel);
+    char *rel = tf_xasprintf("p1=%s", e1);
+    char *d1 = tf_path_join(s->dir.tmp, rel);
+    char *dir = tf_xasprintf("%s/p2=%s", d1, e2);
     char *name = tf_xasprintf("part-%05d.parquet", s->part);
     char *path = tf_path_join(dir, name);
-    int rc = s->part == 0 ? tf_mkdir_p(dir, err) : TF_OK;
+    int rc = TF_OK;
+    if (s->part == 0) {
+        /* partitions come in order: each directory is new, and p1's only
+         * when p1 changed */
+        if ((!s->p1_dir || strcmp(s->p1_dir, d1)) && mkdir(d1, 0777) != 0 && errno != EEXIST)
+            rc = tf_errno(err, TF_EIO, "%s: cannot create directory", d1);
+        free(s->p1_dir);
+        s->p1_dir = d1;
+        d1 = NULL;
+        if (!rc && mkdir(dir, 0777) != 0 && errno != EEXIST)
+            rc = tf_errno(err, TF_EIO, "%s: cannot create directory", dir);
+    }
     if (!rc) rc = tf_pq_writer_open(path, sp_schema, 4, &s->wo, &s->w, err);
     if (rc) s->w = NULL;
     s->in_file = 0;
     free(e1);
     free(e2);
     free(rel);
+    free(d1);
     free(dir);
     free(name);
     free(path);
@@ -179,6 +195,7 @@ static void pq_sink_close(tf_sp_sink *base)
     if (!s->committed) tf_outdir_abort(&s->dir);
     tf_buf_free(&s->p1);
     tf_buf_free(&s->p2);
+    free(s->p1_dir);
     tf_buf_free(&s->ids);
     tf_vec_free(&s->id_off);
     tf_vec_free(&s->list_off);
