@@ -171,6 +171,14 @@ typedef int (*avro_row_fn)(ice *t, const char *file, avro_value_t *rec, tf_err *
 /* every record of an Avro object container file, to fn */
 static int avro_each(ice *t, const char *path, avro_row_fn fn, tf_err *err)
 {
+    /* check the magic first: avro-c leaks a little on files without it */
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return tf_errno(err, TF_ENOTFOUND, "%s: cannot open", path);
+    char magic[4] = {0};
+    size_t got = fread(magic, 1, 4, fp);
+    fclose(fp);
+    if (got != 4 || memcmp(magic, "Obj\x01", 4))
+        return tf_errf(err, TF_EFORMAT, "%s: not an Avro object container file (no Obj1 magic)", path);
     avro_file_reader_t r;
     if (avro_file_reader(path, &r) != 0) {
         char msg[200];

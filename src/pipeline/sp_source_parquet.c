@@ -78,11 +78,17 @@ void sp_pq_files_free(sp_pq_files *f)
     tf_vec_free(f);
 }
 
-static const char *physical_name(int p)
+/* "INT64", "INT32 (DECIMAL)": a column's type for messages */
+static void type_name(const tf_pq_node *n, char *b, size_t cap)
 {
-    static const char *const n[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY",
-                                    "FIXED_LEN_BYTE_ARRAY"};
-    return p >= 0 && p < 8 ? n[p] : "?";
+    static const char *const ph[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY",
+                                     "FIXED_LEN_BYTE_ARRAY"};
+    static const char *const lg[] = {"",     "STRING", "DATE", "TIMESTAMP", "TIME", "DECIMAL", "INT",
+                                     "UUID", "FLOAT16", "LIST", "MAP",      "NULL", "another annotation"};
+    const char *p = n->physical >= 0 && n->physical < 8 ? ph[n->physical] : "?";
+    const char *l = n->logical > 0 && n->logical <= TF_PQL_OTHER ? lg[n->logical] : "";
+    if (*l) snprintf(b, cap, "%s (%s)", p, l);
+    else snprintf(b, cap, "%s", p);
 }
 
 /* the top-level leaf for column c, or -1 */
@@ -162,12 +168,13 @@ static int resolve(pq_src *s, const sp_pq_file *f, tf_err *err)
             return tf_errf(err, TF_EFORMAT, "%s: column %s: expected a plain value, got a %s", f->name, n->name,
                            n->is_leaf ? "repeated field" : "group (struct, list or map)");
         r->col = n->leaf;
-        const char *ph = physical_name(n->physical);
+        char ph[64];
+        type_name(n, ph, sizeof ph);
         if (c == SP_C_USER) {
             if (n->physical != TF_PQ_BYTE_ARRAY ||
                 !(n->logical == TF_PQL_NONE || n->logical == TF_PQL_STRING))
-                return tf_errf(err, TF_EFORMAT, "%s: column %s: expected a STRING (BYTE_ARRAY), got %s%s", f->name,
-                               n->name, ph, n->logical == TF_PQL_NONE ? "" : " with another annotation");
+                return tf_errf(err, TF_EFORMAT, "%s: column %s: expected a STRING (BYTE_ARRAY), got %s", f->name,
+                               n->name, ph);
             r->kind = K_STR;
         } else if (c <= SP_C_END) {
             if (n->physical == TF_PQ_INT96) {
@@ -182,15 +189,15 @@ static int resolve(pq_src *s, const sp_pq_file *f, tf_err *err)
             } else {
                 return tf_errf(err, TF_EFORMAT,
                                "%s: column %s: expected a TIMESTAMP (INT64 with a TIMESTAMP annotation, or INT96), "
-                               "got %s%s",
-                               f->name, n->name, ph, n->logical == TF_PQL_NONE ? " without a TIMESTAMP annotation" : "");
+                               "got %s",
+                               f->name, n->name, ph);
             }
         } else {
             if (n->physical == TF_PQ_DOUBLE && n->logical == TF_PQL_NONE) r->kind = K_DOUBLE;
             else if (n->physical == TF_PQ_FLOAT && n->logical == TF_PQL_NONE) r->kind = K_FLOAT;
             else
-                return tf_errf(err, TF_EFORMAT, "%s: column %s: expected DOUBLE or FLOAT, got %s%s", f->name, n->name,
-                               ph, n->logical == TF_PQL_NONE ? "" : " with an annotation");
+                return tf_errf(err, TF_EFORMAT, "%s: column %s: expected DOUBLE or FLOAT, got %s", f->name, n->name,
+                               ph);
         }
     }
     return TF_OK;
@@ -421,7 +428,7 @@ static int walk(const char *root, const char *rel, str_vec *out, int depth, tf_e
     for (struct dirent *e; (e = readdir(d)) != NULL;)
         if (!skipped_name(e->d_name)) tf_vec_push(&names, tf_xstrdup(e->d_name));
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, name_cmp);
+    if (names.n) qsort(names.v, names.n, sizeof *names.v, name_cmp);
     int rc = TF_OK;
     for (size_t i = 0; i < names.n && !rc; i++) {
         char *r = rel[0] ? tf_path_join(rel, names.v[i]) : tf_xstrdup(names.v[i]);
