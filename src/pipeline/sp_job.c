@@ -29,6 +29,11 @@ static int on_user(void *ud, const char *key, size_t klen, void *recs, size_t n,
 {
     job_state *s = ud;
     s->r->users++;
+    /* writing can take a while (a Parquet directory of many partitions) */
+    if ((s->r->users & 1023) == 0) {
+        int sig = tf_sig_interrupted();
+        if (sig) return tf_errf(err, TF_ECANCELED, "interrupted by signal %d", sig);
+    }
     tf_sp_trip *t = recs;
     if (s->rec_size != sizeof(tf_sp_trip)) {
         tf_vec_grow(&s->trips, n);
