@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sp_pq_int.h"
 #include "tripflow/fsutil.h"
@@ -45,6 +47,8 @@ typedef struct pq_src {
     tf_rejects *rej;
     size_t batch_rows;
     int fi;             /* current file index; -1 before the first */
+    tf_map map;         /* the current file, mapped here so that pages read can be let go */
+    int mapped;
     tf_pq_file *pf;
     colres cr[SP_NCOLS];
     int rg, nrg;        /* current row group */
@@ -204,15 +208,46 @@ static int resolve(pq_src *s, const sp_pq_file *f, tf_err *err)
 }
 
 /* open the next file that has a row group; 0 when there is none */
+static void close_file(pq_src *s)
+{
+    if (s->pf) tf_pq_close(s->pf);
+    s->pf = NULL;
+    if (s->mapped) tf_map_close(&s->map);
+    s->mapped = 0;
+}
+
+/* The row group's column chunks were decoded: drop their pages from the
+ * process (they stay in the page cache), so that the resident memory of a
+ * run does not grow with the size of the input. */
+static void release_group(pq_src *s)
+{
+    int64_t lo = INT64_MAX, hi = 0;
+    for (int c = 0; c < SP_NCOLS; c++) {
+        if (s->cr[c].kind == K_NULL || s->cr[c].kind == K_CONST) continue;
+        tf_pq_chunk_info ci;
+        if (tf_pq_chunk_meta(s->pf, s->rg, s->cr[c].col, &ci) != TF_OK) return;
+        int64_t start = ci.dictionary_page_offset > 0 && ci.dictionary_page_offset < ci.data_page_offset
+                            ? ci.dictionary_page_offset
+                            : ci.data_page_offset;
+        if (start < lo) lo = start;
+        if (start + ci.compressed_size > hi) hi = start + ci.compressed_size;
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    int64_t a = (lo + page - 1) / page * page, b = hi / page * page;
+    if (lo == INT64_MAX || b <= a || (uint64_t)b > s->map.size) return;
+    madvise((void *)(uintptr_t)(s->map.data + a), (size_t)(b - a), MADV_DONTNEED);
+}
+
 static int next_file(pq_src *s, tf_err *err)
 {
     for (;;) {
-        if (s->pf) tf_pq_close(s->pf);
-        s->pf = NULL;
+        close_file(s);
         if ((size_t)(s->fi + 1) >= s->files.n) return 0;
         s->fi++;
         const sp_pq_file *f = &s->files.v[s->fi];
-        if (tf_pq_open(f->path, NULL, &s->pf, err)) {
+        if (tf_map_open(f->path, &s->map, err)) return err->code;
+        s->mapped = 1;
+        if (tf_pq_open_mem(s->map.data, s->map.size, f->name, NULL, &s->pf, err)) {
             s->pf = NULL;
             return err->code;
         }
@@ -291,6 +326,7 @@ static int decode_group(pq_src *s, tf_err *err)
         }
         if (rc) return rc;
     }
+    release_group(s);
     return TF_OK;
 }
 
@@ -368,7 +404,7 @@ static void pq_close(tf_trip_source *base)
 {
     pq_src *s = (pq_src *)base;
     if (!s) return;
-    if (s->pf) tf_pq_close(s->pf);
+    close_file(s);
     sp_pq_files_free(&s->files);
     tf_pq_batch_free(&s->ub);
     tf_pq_batch_free(&s->sb);

@@ -59,13 +59,18 @@ fi
 # The runs below use user-000001 ids: few partitions, big files (UUID ids
 # make ~65,000 small files, whose creation dominates the time on a busy disk)
 "$TF_REL" gen staypoint-trips --users 100000 --seed 3 --id-style seq --format parquet --out seq.parquet 2>/dev/null
-expect_status 0 "$TF_REL" staypoints seq.parquet --format parquet --out seq_out --quiet
-# the spill path writes the same files
+expect_status 0 /usr/bin/time -f "rss_kb=%M" "$TF_REL" staypoints seq.parquet --format parquet --out seq_out --quiet
+rss_full=$(echo "$ERR" | sed -n 's/^rss_kb=//p')
+# the spill path writes the same files, in less memory (the input's pages
+# are let go as row groups are decoded: RSS does not grow with the input)
 mkdir spill
-expect_status 0 "$TF_REL" staypoints seq.parquet --format parquet --out seq_small --memory 4M --tmp-dir spill
+expect_status 0 /usr/bin/time -f "rss_kb=%M" "$TF_REL" staypoints seq.parquet --format parquet --out seq_small --memory 4M --tmp-dir spill
 expect_contains "$ERR" "staypoints: grouped with "
+rss_small=$(echo "$ERR" | sed -n 's/^rss_kb=//p')
 diff -r seq_out seq_small >/dev/null || fail "--memory 4M: the Parquet output differs"
 expect_eq "$(ls -A spill)" "" "spill directory left empty"
+[ "$rss_small" -lt 90000 ] || fail "--memory 4M: peak RSS ${rss_small} KB, expected < 90 MB (input 40 MB)"
+[ "$rss_full" -gt $((rss_small + 25000)) ] || fail "in-memory run RSS ${rss_full} KB should exceed the bounded run's ${rss_small} KB by 25 MB"
 
 # --- killed while writing the directory: nothing under the final name
 caught=0
