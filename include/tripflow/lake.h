@@ -59,6 +59,9 @@ int tf_lake_files(tf_lake *l, const tf_lake_filter *f, void (*fn)(void *ud, cons
 /* "Prague" -> "Prague"; characters Hive/Spark escape in partition values
  * (/ = % : and the like, control characters) become %XX.  Heap string. */
 char *tf_lake_escape(const char *value, size_t len);
+/* the reverse: %XX (two hex digits) becomes the byte; anything else is kept.
+ * Heap string of *out_len bytes (NUL-terminated). */
+char *tf_lake_unescape(const char *text, size_t len, size_t *out_len);
 
 /* The Parquet schema of a lake file, in column order. */
 enum { TF_LAKE_COL_DATASOURCE, TF_LAKE_COL_ORIGIN_LON, TF_LAKE_COL_ORIGIN_LAT, TF_LAKE_COL_DEST_LON,

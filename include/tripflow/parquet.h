@@ -247,6 +247,7 @@ typedef struct tf_pq_write_opts {
     int64_t row_group_rows; /* tf_pq_writer_write splits batches into row groups of this many rows (default 1048576) */
     int64_t page_size;      /* target uncompressed page size (default 1 MiB) */
     int64_t dict_limit;     /* dictionary larger than this falls back to PLAIN (default 1 MiB) */
+    int no_sync;            /* 1: close does not fsync (the caller syncs many files at once, e.g. syncfs) */
 } tf_pq_write_opts;
 tf_pq_write_opts tf_pq_write_defaults(void);
 
@@ -293,7 +294,7 @@ typedef struct tf_pq_write_result {
     tf_pq_stats *rg_stats;   /* [rg * num_leaves + leaf] */
     tf_arena arena;          /* owns the byte min/max */
 } tf_pq_write_result;
-/* Write the footer, flush and fsync; frees w.  res may be NULL. */
+/* Write the footer, flush and fsync (unless opts.no_sync); frees w.  res may be NULL. */
 int tf_pq_writer_close(tf_pq_writer *w, tf_pq_write_result *res, tf_err *err);
 /* Abandon the file: close and unlink it; frees w. */
 void tf_pq_writer_abort(tf_pq_writer *w);

@@ -31,4 +31,15 @@ typedef struct tf_sp_gen_stats {
  * do not depend on --bad: bad rows are extra rows inserted between them. */
 int tf_sp_gen_csv(const tf_sp_gen_opts *o, const char *out, tf_sp_gen_stats *st, tf_err *err);
 
+enum { TF_SP_GEN_CSV = 0, TF_SP_GEN_PARQUET = 1 };
+#define TF_SP_GEN_CHOICES "csv|parquet"
+/* The same rows, in the same order, as one Parquet file (published
+ * atomically): user_id STRING, trip_start_time and trip_end_time TIMESTAMP
+ * (µs, UTC), the coordinates DOUBLE; row groups of row_group_rows (0:
+ * 122880).  With bad > 0 the columns are nullable and the malformed rows are
+ * nulls, blank or non-UTF-8 ids, NaN or out-of-range coordinates and trips
+ * that end before they start. */
+int tf_sp_gen_parquet(const tf_sp_gen_opts *o, const char *out, int64_t row_group_rows, tf_sp_gen_stats *st,
+                      tf_err *err);
+
 #endif

@@ -14,8 +14,11 @@
 
 typedef struct tf_sp_job {
     const char *input;       /* a path, or "-" for CSV on standard input */
-    const char *out;         /* a path, or "-" for standard output */
+    int input_format;        /* TF_SP_IN_* (sp_io.h); auto by the path */
+    const char *out;         /* a path, or "-" for standard output; a directory for parquet */
     int format;              /* TF_SP_OUT_* (sp_io.h) */
+    int64_t row_group_rows;  /* parquet output: rows per row group (0: default) */
+    int64_t file_rows;       /* parquet output: rows per file (0: default) */
     const char *rejects;     /* the reject file */
     tf_reject_limit max_rejects;
     const char *max_rejects_text; /* as the user gave it, for messages */

@@ -33,6 +33,9 @@ int tf_month_index(int64_t t_us);
 typedef struct tf_tz tf_tz;
 int tf_tz_open(const char *name, tf_tz **out, tf_err *err);
 void tf_tz_close(tf_tz *tz);
+/* a naive (wall-clock) time in tz, as µs since the epoch read as if UTC, to
+ * UTC µs; tz NULL: unchanged */
+int64_t tf_tz_local_to_utc(const tf_tz *tz, int64_t local_us);
 
 /* Parse "YYYY-MM-DD HH:MM:SS[.f]" and ISO 8601 forms with 'T', 'Z' or a
  * numeric offset (+HH:MM, +HHMM, +HH).  Up to 9 fraction digits (truncated to

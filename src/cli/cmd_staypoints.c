@@ -12,7 +12,8 @@
 #include "tripflow/sp_job.h"
 
 typedef struct sp_conf {
-    int format;
+    int format, input_format;
+    int64_t row_group_rows, file_rows;
     const char *out, *rejects, *max_rejects, *tmp_dir, *tz;
     int64_t memory, threads;
     const char *min_dwell, *max_gap, *max_distance;
@@ -25,12 +26,18 @@ static int run_staypoints(void *vc, int argc, char **argv, tf_err *err)
 {
     (void)argc;
     sp_conf *c = vc;
-    tf_sp_job j = {.input = argv[0], .out = c->out, .format = c->format < 0 ? TF_SP_OUT_JSON : c->format,
+    tf_sp_job j = {.input = argv[0], .input_format = c->input_format < 0 ? TF_SP_IN_AUTO : c->input_format,
+                   .out = c->out, .format = c->format < 0 ? TF_SP_OUT_JSON : c->format,
+                   .row_group_rows = c->row_group_rows, .file_rows = c->file_rows,
                    .memory = c->memory, .tmp_dir = c->tmp_dir, .max_rejects_text = c->max_rejects,
                    .threads = (int)c->threads};
     tf_sp_opts_init(&j.ops);
     if (c->memory < 1024 * 1024) return tf_errf(err, TF_EINVAL, "--memory: at least 1M is needed");
     if (c->threads < 0 || c->threads > 2) return tf_errf(err, TF_EINVAL, "--threads: expected 0, 1 or 2");
+    if (c->row_group_rows < 1) return tf_errf(err, TF_EINVAL, "--row-group-rows: at least 1");
+    if (c->file_rows < 1) return tf_errf(err, TF_EINVAL, "--file-rows: at least 1");
+    if (j.format == TF_SP_OUT_PARQUET && !strcmp(c->out, "-"))
+        return tf_errf(err, TF_EINVAL, "--format parquet writes a directory: give --out DIR");
     if (c->min_dwell && tf_parse_duration(c->min_dwell, &j.ops.min_dwell, err))
         return tf_err_prefix(err, "--min-dwell: ");
     if (c->max_gap && tf_parse_duration(c->max_gap, &j.ops.max_gap, err))
@@ -85,9 +92,21 @@ static int run_staypoints(void *vc, int argc, char **argv, tf_err *err)
 
 static const tf_opt sp_opts[] = {
     {"format", TF_OPT_ENUM, offsetof(sp_conf, format), "json", NULL,
-     "output format: JSON lines, or CSV with the staypoints as a JSON array", TF_SP_OUT_CHOICES, NULL},
+     "output format: JSON lines, CSV with the staypoints as a JSON array, or Hive-partitioned Parquet "
+     "(OUT/p1=../p2=../part-NNNNN.parquet)",
+     TF_SP_OUT_CHOICES, NULL},
     {"out", TF_OPT_STRING, offsetof(sp_conf, out), "-", "PATH",
-     "output file, written under a temporary name and renamed when complete (- = standard output)", NULL, NULL},
+     "output file (a directory for parquet), written under a temporary name and renamed when complete "
+     "(- = standard output)",
+     NULL, NULL},
+    {"input-format", TF_OPT_ENUM, offsetof(sp_conf, input_format), "auto", NULL,
+     "auto: a directory with metadata/ is an Iceberg table, another directory holds Parquet files, a file "
+     "starting with PAR1 is Parquet, any other file (and -) CSV",
+     TF_SP_IN_CHOICES, NULL},
+    {"row-group-rows", TF_OPT_INT, offsetof(sp_conf, row_group_rows), "65536", "N",
+     "parquet output: rows (users) per row group", NULL, NULL},
+    {"file-rows", TF_OPT_INT, offsetof(sp_conf, file_rows), "1048576", "N",
+     "parquet output: rows per file; a partition with more gets part-00001.parquet and so on", NULL, NULL},
     {"min-dwell", TF_OPT_STRING, offsetof(sp_conf, min_dwell), NULL, "DURATION",
      "keep a staypoint only when exit_time - enter_time >= DURATION (e.g. 5m)", NULL, NULL},
     {"max-gap", TF_OPT_STRING, offsetof(sp_conf, max_gap), NULL, "DURATION",
@@ -123,9 +142,10 @@ const tf_cmd tf_cmd_staypoints = {
     .conf_size = sizeof(sp_conf),
     .run = run_staypoints,
     .details =
-        "INPUT is a CSV file with the columns user_id, trip_start_time, trip_end_time, start_lat,\n"
-        "start_lng, end_lat, end_lng (any order; other columns are ignored), or - for CSV on\n"
-        "standard input.  Trips need not be sorted or grouped.  For each user, trips are ordered by\n"
+        "INPUT has the columns user_id, trip_start_time, trip_end_time, start_lat, start_lng,\n"
+        "end_lat, end_lng (any order; other columns are ignored): a CSV file, - for CSV on standard\n"
+        "input, a Parquet file, a directory of Parquet files (Hive-partitioned or not), or an Iceberg\n"
+        "table directory (its current snapshot).  Trips need not be sorted or grouped.  For each user, trips are ordered by\n"
         "start time, then end time, then input order; trip i and trip i+1 make one staypoint\n"
         "(enter_time = end of trip i, exit_time = start of trip i+1, lat/lng = end of trip i).\n"
         "Output rows are ordered by user_id (bytes); p1 and p2 are characters 1-2 and 3-4 of\n"
@@ -133,11 +153,13 @@ const tf_cmd tf_cmd_staypoints = {
         "Examples:\n\n"
         "    tripflow staypoints trips.csv --format json --out staypoints.jsonl\n"
         "    tripflow staypoints trips.csv --format csv --out staypoints.csv --memory 256M\n"
+        "    tripflow staypoints trips.parquet --format parquet --out staypoints/\n"
+        "    tripflow staypoints warehouse/db/trips --format json --out staypoints.jsonl   # Iceberg\n"
         "    zcat trips.csv.gz | tripflow staypoints - --min-dwell 5m --max-gap 12h --max-distance 500m",
 };
 
 typedef struct gen_conf {
-    int64_t users, seed, trips_per_user;
+    int64_t users, seed, trips_per_user, row_group_rows;
     int id_style, format;
     double bad;
     const char *out;
@@ -150,7 +172,9 @@ static int run_gen(void *vc, int argc, char **argv, tf_err *err)
     tf_sp_gen_opts o = {.users = c->users, .seed = (uint64_t)c->seed, .trips_per_user = c->trips_per_user,
                         .id_style = c->id_style < 0 ? TF_SP_ID_UUID : c->id_style, .bad = c->bad};
     tf_sp_gen_stats st;
-    int rc = tf_sp_gen_csv(&o, c->out, &st, err);
+    if (c->row_group_rows < 1) return tf_errf(err, TF_EINVAL, "--row-group-rows: at least 1");
+    int rc = c->format == TF_SP_GEN_PARQUET ? tf_sp_gen_parquet(&o, c->out, c->row_group_rows, &st, err)
+                                            : tf_sp_gen_csv(&o, c->out, &st, err);
     if (rc) return rc;
     fprintf(stderr, "gen staypoint-trips: %lld users, %lld trips, %lld bad rows written to %s\n",
             (long long)st.users, (long long)st.trips, (long long)st.bad_rows,
@@ -170,8 +194,13 @@ static const tf_opt gen_opts[] = {
      TF_SP_ID_CHOICES, NULL},
     {"bad", TF_OPT_DOUBLE, offsetof(gen_conf, bad), "0", "FRACTION",
      "insert this many malformed rows per good row (the good rows stay the same)", NULL, NULL},
-    {"format", TF_OPT_ENUM, offsetof(gen_conf, format), "csv", NULL, "output format", "csv", NULL},
-    {"out", TF_OPT_STRING, offsetof(gen_conf, out), "-", "PATH", "output file (- = standard output)", NULL, NULL},
+    {"format", TF_OPT_ENUM, offsetof(gen_conf, format), "csv", NULL,
+     "output format: CSV, or one Parquet file with the same rows in the same order (TIMESTAMP and DOUBLE columns)",
+     TF_SP_GEN_CHOICES, NULL},
+    {"row-group-rows", TF_OPT_INT, offsetof(gen_conf, row_group_rows), "122880", "N",
+     "parquet: rows per row group", NULL, NULL},
+    {"out", TF_OPT_STRING, offsetof(gen_conf, out), "-", "PATH", "output file (- = standard output; CSV only)", NULL,
+     NULL},
     TF_OPT_END,
 };
 
@@ -187,6 +216,7 @@ const tf_cmd tf_cmd_gen_staypoint_trips = {
                "last one ended and stays last 5 minutes to 14 hours; 2% of trips share the previous\n"
                "trip's start time (half of them its end time too) and 1.5% start before the previous\n"
                "trip ends.  Rows are shuffled.  Coordinates have 6 decimals.\n\n"
-               "Example:\n\n"
-               "    tripflow gen staypoint-trips --users 100000 --seed 3 --out trips.csv",
+               "Examples:\n\n"
+               "    tripflow gen staypoint-trips --users 100000 --seed 3 --out trips.csv\n"
+               "    tripflow gen staypoint-trips --users 100000 --seed 3 --format parquet --out trips.parquet",
 };

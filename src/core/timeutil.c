@@ -119,6 +119,12 @@ static int64_t tz_offset(const tf_tz *tz, int64_t local_s)
     return off;
 }
 
+int64_t tf_tz_local_to_utc(const tf_tz *tz, int64_t local_us)
+{
+    if (!tz) return local_us;
+    return local_us - tz_offset(tz, tf_floordiv(local_us, TF_US_PER_SEC)) * TF_US_PER_SEC;
+}
+
 /* ---- timestamp parsing ---- */
 static inline int dig2(const char *p, int *v)
 {

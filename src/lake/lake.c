@@ -35,6 +35,29 @@ char *tf_lake_escape(const char *v, size_t n)
     return b.data;
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+char *tf_lake_unescape(const char *t, size_t n, size_t *out_len)
+{
+    tf_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (t[i] == '%' && i + 2 < n && (hi = hexval(t[i + 1])) >= 0 &&
+            (lo = hexval(t[i + 2])) >= 0) {
+            tf_buf_putc(&b, (char)(hi * 16 + lo));
+            i += 2;
+        } else {
+            tf_buf_putc(&b, t[i]);
+        }
+    }
+    tf_buf_cstr(&b);
+    *out_len = b.len;
+    return b.data ? b.data : tf_xstrdup("");
+}
+
 static int setting(sqlite3 *db, const char *key, char **out, tf_err *err)
 {
     sqlite3_stmt *st;

@@ -7,6 +7,8 @@
  * rows never depend on --bad, whose rows come from a stream of their own. */
 #include "tripflow/sp_gen.h"
 
+#include "sp_gen_int.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +23,7 @@
 #define BLOCK_USERS 65536
 #define MIN_US (60 * TF_US_PER_SEC)
 
-typedef struct grow {
-    uint32_t user; /* index in the block */
-    int32_t slat, slng, elat, elng; /* micro-degrees */
-    int64_t start, end;
-} grow;
+typedef sp_gen_row grow;
 
 static const struct {
     double lat, lng;
@@ -230,15 +228,26 @@ static void put_bad_row(tf_buf *b, const char *id, size_t idlen, const grow *w, 
     tf_buf_free(&row);
 }
 
-int tf_sp_gen_csv(const tf_sp_gen_opts *o, const char *path, tf_sp_gen_stats *st, tf_err *err)
+/* CSV rows into a tf_outfile */
+typedef struct csv_emit {
+    tf_outfile out;
+} csv_emit;
+
+static int csv_row(void *ud, const char *id, size_t idlen, const sp_gen_row *w, tf_rng *bad)
+{
+    csv_emit *c = ud;
+    if (bad) put_bad_row(&c->out.buf, id, idlen, w, bad);
+    else put_row(&c->out.buf, id, idlen, w);
+    return TF_OK;
+}
+
+int sp_gen_run(const tf_sp_gen_opts *o, sp_gen_emit_fn emit, int (*flush)(void *ud, tf_err *err), void *ud,
+               tf_sp_gen_stats *st, tf_err *err)
 {
     memset(st, 0, sizeof *st);
     if (o->users < 0) return tf_errf(err, TF_EINVAL, "--users must not be negative");
     if (o->trips_per_user < 1) return tf_errf(err, TF_EINVAL, "--trips-per-user must be at least 1");
     if (!(o->bad >= 0 && o->bad <= 1)) return tf_errf(err, TF_EINVAL, "--bad must be a fraction in [0, 1]");
-    tf_outfile out;
-    if (tf_outfile_open(&out, path, err)) return err->code;
-    tf_buf_puts(&out.buf, "user_id,trip_start_time,trip_end_time,start_lat,start_lng,end_lat,end_lng\n");
     gen g = {.o = o};
     tf_rng badr;
     tf_rng_seed(&badr, o->seed, UINT64_C(0xbad));
@@ -268,11 +277,11 @@ int tf_sp_gen_csv(const tf_sp_gen_opts *o, const char *path, tf_sp_gen_stats *st
             const char *id = g.ids.data + g.id_off.v[w->user];
             size_t idlen = g.id_off.v[w->user + 1] - g.id_off.v[w->user];
             if (o->bad > 0 && tf_rng_unit(&badr) < o->bad) {
-                put_bad_row(&out.buf, id, idlen, w, &badr);
+                rc = emit(ud, id, idlen, w, &badr);
                 st->bad_rows++;
             }
-            put_row(&out.buf, id, idlen, w);
-            rc = tf_outfile_maybe_flush(&out, err);
+            if (!rc) rc = emit(ud, id, idlen, w, NULL);
+            if (!rc) rc = flush(ud, err);
         }
         st->users += nu;
         st->trips += (int64_t)g.rows.n;
@@ -280,9 +289,20 @@ int tf_sp_gen_csv(const tf_sp_gen_opts *o, const char *path, tf_sp_gen_stats *st
     tf_buf_free(&g.ids);
     tf_vec_free(&g.id_off);
     tf_vec_free(&g.rows);
+    return rc;
+}
+
+static int csv_flush(void *ud, tf_err *err) { return tf_outfile_maybe_flush(&((csv_emit *)ud)->out, err); }
+
+int tf_sp_gen_csv(const tf_sp_gen_opts *o, const char *path, tf_sp_gen_stats *st, tf_err *err)
+{
+    csv_emit c;
+    if (tf_outfile_open(&c.out, path, err)) return err->code;
+    tf_buf_puts(&c.out.buf, "user_id,trip_start_time,trip_end_time,start_lat,start_lng,end_lat,end_lng\n");
+    int rc = sp_gen_run(o, csv_row, csv_flush, &c, st, err);
     if (rc) {
-        tf_outfile_abort(&out);
+        tf_outfile_abort(&c.out);
         return rc;
     }
-    return tf_outfile_commit(&out, err);
+    return tf_outfile_commit(&c.out, err);
 }

@@ -71,31 +71,49 @@ static int looks_like_parquet(const char *path)
     return yes;
 }
 
+/* an Iceberg table keeps its metadata in DIR/metadata */
+static int looks_like_iceberg(const char *dir)
+{
+    char *m = tf_path_join(dir, "metadata");
+    int yes = tf_is_dir(m);
+    free(m);
+    return yes;
+}
+
 int tf_trip_source_open(const char *path, const tf_trip_source_opts *o, tf_trip_source **out, tf_err *err)
 {
     *out = NULL;
-    if (strcmp(path, "-")) {
-        if (!tf_exists(path)) return tf_errf(err, TF_ENOTFOUND, "%s: no such file or directory", path);
-        if (tf_is_dir(path))
-            return tf_errf(err, TF_EUNSUPPORTED,
-                           "%s: is a directory; Parquet directories and Iceberg tables are not supported by this "
-                           "build yet (give a CSV file or - for standard input)",
-                           path);
-        if (looks_like_parquet(path))
-            return tf_errf(err, TF_EUNSUPPORTED,
-                           "%s: is a Parquet file; Parquet input is not supported by this build yet (give a CSV "
-                           "file or - for standard input)",
-                           path);
+    int fmt = o->format;
+    if (!strcmp(path, "-")) {
+        if (fmt != TF_SP_IN_AUTO && fmt != TF_SP_IN_CSV)
+            return tf_errf(err, TF_EINVAL, "standard input (-) is read as CSV only (Parquet and Iceberg need a path)");
+        return tf_trip_source_csv(path, o, out, err);
     }
-    return tf_trip_source_csv(path, o, out, err);
+    if (!tf_exists(path)) return tf_errf(err, TF_ENOTFOUND, "%s: no such file or directory", path);
+    int dir = tf_is_dir(path);
+    if (fmt == TF_SP_IN_AUTO)
+        fmt = dir ? (looks_like_iceberg(path) ? TF_SP_IN_ICEBERG : TF_SP_IN_PARQUET)
+                  : looks_like_parquet(path) ? TF_SP_IN_PARQUET
+                                             : TF_SP_IN_CSV;
+    switch (fmt) {
+    case TF_SP_IN_CSV:
+        if (dir) return tf_errf(err, TF_EINVAL, "%s: is a directory (CSV input is a file)", path);
+        return tf_trip_source_csv(path, o, out, err);
+    case TF_SP_IN_PARQUET: return tf_trip_source_parquet(path, o, out, err);
+    case TF_SP_IN_ICEBERG:
+        if (!dir) return tf_errf(err, TF_EINVAL, "%s: not a directory (an Iceberg table is a directory)", path);
+        return tf_trip_source_iceberg(path, o, out, err);
+    default: return tf_errf(err, TF_EINVAL, "unknown input format %d", fmt);
+    }
 }
 
-int tf_sp_sink_open(const char *out, int format, tf_sp_sink **s, tf_err *err)
+int tf_sp_sink_open(const char *out, const tf_sp_sink_opts *o, tf_sp_sink **s, tf_err *err)
 {
     *s = NULL;
-    switch (format) {
+    switch (o->format) {
     case TF_SP_OUT_JSON:
-    case TF_SP_OUT_CSV: return tf_sp_sink_text(out, format, s, err);
-    default: return tf_errf(err, TF_EINVAL, "unknown staypoint output format %d", format);
+    case TF_SP_OUT_CSV: return tf_sp_sink_text(out, o->format, s, err);
+    case TF_SP_OUT_PARQUET: return tf_sp_sink_parquet(out, o, s, err);
+    default: return tf_errf(err, TF_EINVAL, "unknown staypoint output format %d", o->format);
     }
 }

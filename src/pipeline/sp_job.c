@@ -29,6 +29,11 @@ static int on_user(void *ud, const char *key, size_t klen, void *recs, size_t n,
 {
     job_state *s = ud;
     s->r->users++;
+    /* writing can take a while (a Parquet directory of many partitions) */
+    if ((s->r->users & 1023) == 0) {
+        int sig = tf_sig_interrupted();
+        if (sig) return tf_errf(err, TF_ECANCELED, "interrupted by signal %d", sig);
+    }
     tf_sp_trip *t = recs;
     if (s->rec_size != sizeof(tf_sp_trip)) {
         tf_vec_grow(&s->trips, n);
@@ -71,15 +76,19 @@ int tf_sp_job_run(const tf_sp_job *j, tf_sp_result *r, tf_err *err)
                        j->rejects);
     int rc = tf_rejects_open(j->rejects, &rej, err);
     if (rc) goto done;
-    tf_trip_source_opts so = {.tz = j->tz, .rejects = rej};
+    tf_trip_source_opts so = {.format = j->input_format, .tz = j->tz, .rejects = rej};
     rc = tf_trip_source_open(j->input, &so, &src, err);
     if (rc) goto done;
-    rc = tf_sp_sink_open(j->out, j->format, &s.sink, err);
+    tf_sp_sink_opts sk = {.format = j->format, .row_group_rows = j->row_group_rows, .file_rows = j->file_rows};
+    rc = tf_sp_sink_open(j->out, &sk, &s.sink, err);
     if (rc) goto done;
     int threads = j->threads > 0 ? j->threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     if (threads > 1) {
         /* overlap parsing with grouping, and formatting with computing */
-        if (stat(j->input, &st) == 0 && S_ISREG(st.st_mode)) src = tf_trip_source_prefetch(src);
+        /* files and directories, never pipes: a read-ahead thread cannot be
+         * interrupted while it waits on one */
+        if (strcmp(j->input, "-") && stat(j->input, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+            src = tf_trip_source_prefetch(src);
         s.sink = tf_sp_sink_async(s.sink);
     }
     s.rec_size = j->ops.max_distance >= 0 ? sizeof(tf_sp_trip) : REC_SHORT;

@@ -106,10 +106,12 @@ expect_status 1 "$TF" staypoints missing.csv
 expect_eq "$ERR" "tripflow staypoints: missing.csv: no such file or directory"
 mkdir adir
 expect_status 1 "$TF" staypoints adir
-expect_eq "$ERR" "tripflow staypoints: adir: is a directory; Parquet directories and Iceberg tables are not supported by this build yet (give a CSV file or - for standard input)"
+expect_eq "$ERR" "tripflow staypoints: adir: no Parquet files in the directory (names starting with . or _ are skipped)"
+expect_status 2 "$TF" staypoints adir --input-format csv
+expect_eq "$ERR" "tripflow staypoints: adir: is a directory (CSV input is a file)"
 printf 'PAR1\0\0' > t.parquet
 expect_status 1 "$TF" staypoints t.parquet
-expect_eq "$ERR" "tripflow staypoints: t.parquet: is a Parquet file; Parquet input is not supported by this build yet (give a CSV file or - for standard input)"
+expect_eq "$ERR" "tripflow staypoints: t.parquet: not a Parquet file (6 bytes, too short)"
 expect_status 1 "$TF" staypoints "$SAMPLE" --out adir
 expect_eq "$ERR" "tripflow staypoints: adir: is a directory (expected a file name)"
 expect_status 1 "$TF" staypoints "$SAMPLE" --out newdir/
@@ -140,7 +142,9 @@ expect_eq "$ERR" "tripflow staypoints: --min-dwell: bad duration '5x': unknown u
 expect_status 2 "$TF" staypoints "$SAMPLE" --max-distance far
 expect_eq "$ERR" "tripflow staypoints: --max-distance: bad distance 'far' (expected e.g. 500m, 2km)"
 expect_status 2 "$TF" staypoints "$SAMPLE" --format parquet
-expect_eq "$ERR" "tripflow staypoints --format: expected one of json|csv, got 'parquet'"
+expect_eq "$ERR" "tripflow staypoints: --format parquet writes a directory: give --out DIR"
+expect_status 2 "$TF" staypoints "$SAMPLE" --format xml
+expect_eq "$ERR" "tripflow staypoints --format: expected one of json|csv|parquet, got 'xml'"
 expect_status 2 "$TF" staypoints
 expect_eq "$ERR" "tripflow staypoints: expected INPUT (usage: tripflow staypoints [OPTIONS] INPUT)"
 expect_status 2 "$TF" staypoints "$SAMPLE" --rejects /dev/null

@@ -2,9 +2,12 @@
  * the dwell/gap/distance filters, partition keys on characters, trip value
  * checks, and the UTF-8 check user ids go through. */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 #include "tripflow/geo.h"
+#include "tripflow/lake.h"
 #include "tripflow/staypoints.h"
 #include "tripflow/timeutil.h"
 #include "tripflow/trip.h"
@@ -222,4 +225,42 @@ TF_TEST(staypoints_user_ids_utf8_checks)
     CHECK(tf_utf8_valid("abcdefghijklmnop" "\xe6\x9d\xb1" "qrstuvwxyz0123456", 36));
     CHECK(!tf_utf8_valid("abcdefghijklmnop" "\xff" "qrstuvwxyz01234567", 35));
     CHECK(!tf_utf8_valid("abcdefghijklmnopqrstuvw" "\xc3", 24));
+}
+
+/* Parquet sources: naive Parquet times in --tz, and Hive partition values
+ * unescaped (the reverse of the lake's escape) */
+TF_TEST(staypoints_naive_times_and_hive_values)
+{
+    tf_tz *tz = NULL;
+    tf_err e = {0};
+    CHECK_INT(tf_tz_open("Europe/Prague", &tz, &e), TF_OK);
+    int64_t winter = tf_days_from_civil(2025, 1, 1) * TF_US_PER_DAY + 8 * TF_US_PER_HOUR + 123456;
+    int64_t summer = tf_days_from_civil(2025, 7, 1) * TF_US_PER_DAY + 8 * TF_US_PER_HOUR;
+    CHECK_INT(tf_tz_local_to_utc(tz, winter), winter - TF_US_PER_HOUR);
+    CHECK_INT(tf_tz_local_to_utc(tz, summer), summer - 2 * TF_US_PER_HOUR);
+    CHECK_INT(tf_tz_local_to_utc(NULL, summer), summer);
+    /* the same as parsing the text in the zone */
+    int64_t parsed;
+    CHECK_INT(tf_parse_timestamp("2025-01-01 08:00:00.123456", 26, tz, &parsed, &e), TF_OK);
+    CHECK_INT(tf_tz_local_to_utc(tz, winter), parsed);
+    tf_tz_close(tz);
+    unsetenv("TZ");
+
+    const char *raw = "a/b=c%d:e\x01\xc3\xa9";
+    char *esc = tf_lake_escape(raw, strlen(raw));
+    CHECK_STR(esc, "a%2Fb%3Dc%25d%3Ae%01\xc3\xa9");
+    size_t n;
+    char *back = tf_lake_unescape(esc, strlen(esc), &n);
+    CHECK_INT((int64_t)n, (int64_t)strlen(raw));
+    CHECK_STR(back, raw);
+    free(back);
+    free(esc);
+    /* a % not followed by two hex digits is kept */
+    back = tf_lake_unescape("50%_%4", 6, &n);
+    CHECK_STR(back, "50%_%4");
+    free(back);
+    back = tf_lake_unescape("", 0, &n);
+    CHECK_INT((int64_t)n, 0);
+    CHECK_STR(back, "");
+    free(back);
 }
