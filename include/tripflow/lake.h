@@ -95,7 +95,13 @@ int tf_lake_scan(tf_lake *l, const char *region, int64_t from_us, int64_t to_us,
 typedef struct tf_lake_run tf_lake_run;
 
 int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err);
-/* Before dedupe: name the partitions the run touches (region ids of the
+/* Take the lake's commit lock, held until tf_lake_run_free: one run at a
+ * time reads the lake's trips (dimension ids, key indexes) and commits, so
+ * a trip that another run commits meanwhile cannot be stored twice; the
+ * parse before it runs concurrently.  wait = 0: TF_ESTATE when another run
+ * holds it; wait = 1: blocks (TF_ECANCELED on SIGINT/SIGTERM). */
+int tf_lake_run_lock(tf_lake_run *lr, int wait, tf_err *err);
+/* Before dedupe, under the lock: name the partitions the run touches (region ids of the
  * store) so their live files' key indexes are opened. */
 int tf_lake_run_prepare(tf_lake_run *lr, const int64_t *region_ids, const int32_t *months, int n, tf_err *err);
 /* How many stored keys of a partition have top 6 bits bucket (no I/O). */

@@ -2,15 +2,19 @@
  * of the partitions it touches, staging one Parquet file per partition
  * (split at TF_LAKE_FILE_ROWS) in spatial order, the catalog rows, and the
  * move into place after the commit. */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "lake_int.h"
 #include "tripflow/fsutil.h"
 #include "tripflow/parquet.h"
+#include "tripflow/sig.h"
 #include "tripflow/sort.h"
 #include "tripflow/sqlutil.h"
 #include "tripflow/timeutil.h"
@@ -38,7 +42,8 @@ struct tf_lake_run {
     tf_lake *lake;
     int64_t run_id;
     char *staging;
-    int owner_fd; /* holds the staging's lock while the run lives */
+    int owner_fd;  /* holds the staging's lock while the run lives */
+    int commit_fd; /* holds the lake's commit lock (tf_lake_run_lock) */
     TF_VEC(part_keys) parts;
     pthread_mutex_t lock;
     TF_VEC(staged) files;
@@ -53,6 +58,7 @@ int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err
     lr->staging = tf_xasprintf("%s/_tripflow/staging/run-%lld", l->root, (long long)run_id);
     pthread_mutex_init(&lr->lock, NULL);
     lr->owner_fd = -1;
+    lr->commit_fd = -1;
     int rc = tf_rm_rf(lr->staging, err);
     if (!rc) rc = tf_mkdir_p(lr->staging, err);
     if (!rc) {
@@ -66,6 +72,35 @@ int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err
     }
     *out = lr;
     return TF_OK;
+}
+
+int tf_lake_run_lock(tf_lake_run *lr, int wait, tf_err *err)
+{
+    if (lr->commit_fd >= 0) return TF_OK;
+    char *p = tf_path_join(lr->lake->root, "_tripflow/commit.lock");
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666), rc = TF_OK;
+    if (fd < 0) {
+        rc = tf_errno(err, TF_EIO, "%s", p);
+    } else {
+        while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+            if (errno == EWOULDBLOCK && !wait) {
+                rc = tf_errf(err, TF_ESTATE, "%s: another run holds the lake", p);
+                break;
+            }
+            if (errno != EINTR) {
+                rc = tf_errno(err, TF_EIO, "%s: lock", p);
+                break;
+            }
+            if (tf_sig_interrupted()) {
+                rc = tf_errf(err, TF_ECANCELED, "interrupted while waiting for another run to commit");
+                break;
+            }
+        }
+        if (rc) close(fd);
+        else lr->commit_fd = fd;
+    }
+    free(p);
+    return rc;
 }
 
 int64_t tf_lake_run_files(const tf_lake_run *lr) { return (int64_t)lr->files.n; }
@@ -405,6 +440,7 @@ void tf_lake_run_free(tf_lake_run *lr)
         tf_rm_rf(lr->staging, &e);
     }
     if (lr->owner_fd >= 0) close(lr->owner_fd);
+    if (lr->commit_fd >= 0) close(lr->commit_fd);
     for (size_t p = 0; p < lr->parts.n; p++) {
         for (size_t f = 0; f < lr->parts.v[p].files.n; f++) keyfile_close(&lr->parts.v[p].files.v[f]);
         tf_vec_free(&lr->parts.v[p].files);

@@ -308,8 +308,17 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     stage(bus, source, "deduplicating", t0);
     int64_t unique = 0, dups = 0;
     ingest_scatter(&ctx, &un);
-    if ((rc = ingest_resolve_names(s, &ctx, &un, err)) || (rc = tf_lake_run_begin(o->lake, run_id, &lr, err)))
-        goto failed;
+    if ((rc = tf_lake_run_begin(o->lake, run_id, &lr, err))) goto failed;
+    /* from here to the commit, one run at a time per lake */
+    if ((rc = tf_lake_run_lock(lr, 0, err)) == TF_ESTATE) {
+        stage(bus, source, "waiting", t0); /* another run of this lake is committing */
+        rc = tf_lake_run_lock(lr, 1, err);
+    }
+    if (rc) goto failed;
+    /* test hook: hold the lock a while, so that a concurrent run must wait
+     * (tests/e2e/test_ingest_concurrent.sh) */
+    if (getenv("TRIPFLOW_TEST_HOLD_LOCK_S")) sleep((unsigned)atoi(getenv("TRIPFLOW_TEST_HOLD_LOCK_S")));
+    if ((rc = ingest_resolve_names(s, &ctx, &un, err))) goto failed;
     {
         /* the lake's key indexes of the partitions this run touches */
         int64_t *regions = tf_xcalloc((size_t)un.nparts + 1, sizeof *regions);
@@ -338,11 +347,9 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     json_t *fj = counts_json(source, &counts);
     json_object_set_new(fj, "status", json_string("loaded"));
     json_object_set_new(fj, "bytes", json_integer((json_int_t)size));
-    json_object_set_new(fj, "seconds", json_real(tf_mono_s() - t0));
-    json_object_set_new(fj, "cpu_s", json_real(tf_cpu_s()));
     if (reject_file) json_object_set_new(fj, "reject_file", json_string(reject_file));
-    tf_event *done = tf_events_make(bus, "finished", fj);
-    rc = ingest_commit(s, bus, done, &ctx, &un, lr, run_id, hash, &same, &grid, grid_found, &agg, &counts,
+    tf_event *done = NULL;
+    rc = ingest_commit(s, bus, fj, t0, &done, &ctx, &un, lr, run_id, hash, &same, &grid, grid_found, &agg, &counts,
                        reject_file, err);
     if (rc == TF_OK) {
         tf_lake_run_committed(lr);

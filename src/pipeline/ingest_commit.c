@@ -118,7 +118,8 @@ static void *write_partitions(void *ud)
     return NULL;
 }
 
-int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx *ctx, units *u, tf_lake_run *lr,
+int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_event **done, ingest_ctx *ctx,
+                  units *u, tf_lake_run *lr,
                   int64_t run_id, const char *hash, int64_t *same_as, const tf_grid *grid, int grid_found,
                   const tf_tripagg *agg, const tf_run_counts *counts, const char *reject_file, tf_err *err)
 {
@@ -159,8 +160,13 @@ int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx 
     if (!rc) rc = tf_err_once_take(&w.err, err);
     if (!rc) rc = tf_lake_run_catalog(lr, rid, err);
     if (!rc) rc = tf_runs_finish(s, run_id, "loaded", counts, reject_file, NULL, 0, err);
+    *done = NULL;
     if (!rc) {
-        tf_events_send(bus, done, TF_SINKS_DURABLE);
+        json_object_set_new(finished, "seconds", json_real(tf_mono_s() - t0));
+        json_object_set_new(finished, "cpu_s", json_real(tf_cpu_s()));
+        *done = tf_events_make(bus, "finished", finished);
+        finished = NULL;
+        tf_events_send(bus, *done, TF_SINKS_DURABLE);
         if (tf_sig_interrupted()) rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
     }
     if (!rc) {
@@ -168,6 +174,7 @@ int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx 
     } else if (tf_store_in_tx(s)) {
         tf_store_rollback(s);
     }
+    json_decref(finished);
     tf_err_once_destroy(&w.err);
     free(rid);
     free(did);

@@ -137,10 +137,14 @@ const char *ingest_spelling(ingest_ctx *ctx, int kind, uint32_t id, size_t *len)
 /* canon[] and db_ids[] of every name, and the units' store region ids. */
 int ingest_resolve_names(tf_store *s, ingest_ctx *ctx, units *u, tf_err *err);
 void ingest_names_free(ingest_ctx *ctx);
-/* Write the lake files and commit everything (see ingest_commit.c). */
-/* TF_EEXIST with *same_as set when a run loading the same content committed
- * first (nothing of this run is kept). */
-int ingest_commit(tf_store *s, tf_events *bus, const tf_event *done, ingest_ctx *ctx, units *u, tf_lake_run *lr,
+/* Write the lake files and commit everything (see ingest_commit.c).  The
+ * finished event is made from `finished` (taken) with the run's seconds and
+ * CPU seconds since t0 just before it commits with the run, and handed back
+ * in *done (NULL when the run failed first).  TF_EEXIST with *same_as set
+ * when a run loading the same content committed first (nothing of this run
+ * is kept). */
+int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_event **done, ingest_ctx *ctx,
+                  units *u, tf_lake_run *lr,
                   int64_t run_id, const char *hash, int64_t *same_as, const tf_grid *grid, int grid_found,
                   const tf_tripagg *agg, const tf_run_counts *counts, const char *reject_file, tf_err *err);
 

@@ -1,7 +1,8 @@
 # test_ingest_concurrent.sh — several ingests at once into one new database
 # and lake: each content is loaded once (the others see it as already
 # loaded, even when they raced it to the commit), the lake holds each trip
-# once, and nothing is left in staging.
+# once, and nothing is left in staging.  Then the race made certain: one run
+# holds the lake's commit lock while another with overlapping trips waits.
 source "$ROOT/tests/e2e/lib.sh"
 for s in 1 2 3; do "$TF_REL" gen trips --rows 3000 --seed $s --out s$s.csv; done
 "$TF_REL" gen trips --rows 3000 --seed 4 --out s4.csv
@@ -21,4 +22,21 @@ expect_eq "$($DUCK "select count(*) = count(distinct trip_key) from read_parquet
 expect_eq "$(sql 'select sum(trip_count) from hourly_trips')" "$(sql 'select sum(rows) from lake_files')" "facts = lake"
 expect_eq "$(sql 'select sum(rows_loaded) from ingest_runs')" "$(sql 'select sum(rows) from lake_files')" "loaded = lake"
 expect_eq "$(ls -A "$T/lake/_tripflow/staging" | wc -l)" 0 "no staging left"
+
+# a (s1) holds the lock for 2 s after reading nothing from the lake; b (s5,
+# with 1000 of s1's trips) parses meanwhile, waits, then sees a's trips
+export TRIPFLOW_DB=$T/race.db
+TRIPFLOW_TEST_HOLD_LOCK_S=2 "$TF" ingest s1.csv --quiet &
+a=$!
+for _ in $(seq 100); do
+    [ -e "$T/race.lake/_tripflow/commit.lock" ] && ! flock -n "$T/race.lake/_tripflow/commit.lock" true && break
+    sleep 0.05
+done
+"$TF" ingest s5.csv --events json >b.events
+wait "$a"
+expect_eq "$(grep -c '"stage":"waiting"' b.events)" 1 "the second run waited for the lock"
+expect_eq "$(grep '"type":"finished"' b.events | grep -o '"rows_loaded":[0-9]*,"rows_duplicate":[0-9]*')" \
+    '"rows_loaded":3000,"rows_duplicate":1000' "the second run counts the first one's trips as duplicates"
+expect_eq "$($DUCK "select count(*) || ' ' || count(distinct trip_key) from read_parquet('$T/race.lake/trips/**/*.parquet')" | tail -1)" \
+    "6000 6000" "each trip once in the lake"
 finish
