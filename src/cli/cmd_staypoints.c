@@ -56,7 +56,7 @@ static int run_staypoints(void *vc, int argc, char **argv, tf_err *err)
     int rc = tf_tz_open(c->tz, &tz, err);
     if (rc) {
         free(rejects);
-        return tf_err_prefix(err, "--tz: ");
+        return tf_err_prefix(err, "--timezone: ");
     }
     j.tz = tz;
     double t0 = tf_mono_s();
@@ -117,13 +117,13 @@ static const tf_opt sp_opts[] = {
      "memory for grouping trips by user; more data than this is sorted in runs on disk and merged", NULL, NULL},
     {"tmp-dir", TF_OPT_STRING, offsetof(sp_conf, tmp_dir), "/tmp", "DIR",
      "where spill files go (unlinked at creation: nothing is left behind)", NULL, "TMPDIR"},
-    {"rejects", TF_OPT_STRING, offsetof(sp_conf, rejects), NULL, "PATH",
+    {"reject", TF_OPT_STRING, offsetof(sp_conf, rejects), NULL, "PATH",
      "reject file (line,field,reason,record); default OUT.rejects.csv, or staypoints.rejects.csv with --out -",
      NULL, NULL},
     {"max-rejects", TF_OPT_STRING, offsetof(sp_conf, max_rejects), NULL, "N|P%",
      "fail (writing no output) when more rows than this are rejected; default: no limit", NULL, NULL},
-    {"tz", TF_OPT_STRING, offsetof(sp_conf, tz), NULL, "ZONE",
-     "time zone of input times without an offset (default UTC); output times are UTC", NULL, NULL},
+    {"timezone", TF_OPT_STRING, offsetof(sp_conf, tz), NULL, "ZONE",
+     "time zone of input times without an offset (default UTC); output times are UTC", NULL, "TRIPFLOW_TIMEZONE"},
     {"threads", TF_OPT_INT, offsetof(sp_conf, threads), "0", "N",
      "1: everything on one thread; 2: reading (from a file) and writing in threads of their own, overlapping "
      "the grouping; 0: 2 when there is more than one CPU",

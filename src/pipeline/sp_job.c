@@ -72,7 +72,7 @@ int tf_sp_job_run(const tf_sp_job *j, tf_sp_result *r, tf_err *err)
     int keep_rejects = 0;
     struct stat st;
     if (stat(j->rejects, &st) == 0 && !S_ISREG(st.st_mode))
-        return tf_errf(err, TF_EINVAL, "--rejects %s: not a regular file (the reject file is renamed into place)",
+        return tf_errf(err, TF_EINVAL, "--reject %s: not a regular file (the reject file is renamed into place)",
                        j->rejects);
     int rc = tf_rejects_open(j->rejects, &rej, err);
     if (rc) goto done;

@@ -30,7 +30,7 @@ typedef struct colres {
     int kind;
     int col;   /* leaf index */
     int unit;  /* K_TIME: TF_PQ_MILLIS, _MICROS, _NANOS */
-    int naive; /* K_TIME: wall-clock time (read in --tz) */
+    int naive; /* K_TIME: wall-clock time (read in --timezone) */
     /* K_CONST: the value of a Hive partition key (or why it is not one) */
     const char *cs;
     size_t cslen;

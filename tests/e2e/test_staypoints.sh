@@ -1,7 +1,7 @@
 # test_staypoints.sh — `tripflow staypoints` on small exact cases: the seed's
 # sample gives exactly the expected JSON lines, CSV output, standard input,
 # unordered input, columns in any order, the --min-dwell/--max-gap/
-# --max-distance filters, --tz, partition keys on characters, and clear
+# --max-distance filters, --timezone, partition keys on characters, and clear
 # errors for bad headers, inputs and options.
 source "$ROOT/tests/e2e/lib.sh"
 need_shared seed_repos/staypoints_sample_trips.csv
@@ -80,11 +80,11 @@ expect_status 0 "$TF" staypoints trips.csv --quiet --max-gap 12h --max-distance 
 expect_eq "$OUT" "$(row_a "$A1, $A2")
 $TOKYO" "--max-gap with --max-distance 100km"
 
-# --tz: naive times are local to the zone (UTC+1 in March in Prague)
-expect_status 0 "$TF" staypoints "$SAMPLE" --quiet --tz Europe/Prague
+# --timezone: naive times are local to the zone (UTC+1 in March in Prague)
+expect_status 0 "$TF" staypoints "$SAMPLE" --quiet --timezone Europe/Prague
 expect_contains "$OUT" '{"enter_time": "2025-01-01 07:30:00.000", "exit_time": "2025-01-01 08:00:00.000"'
-expect_status 2 "$TF" staypoints "$SAMPLE" --tz Mars/Olympus
-expect_eq "$ERR" "tripflow staypoints: --tz: time zone 'Mars/Olympus': unknown (no /usr/share/zoneinfo/Mars/Olympus; install tzdata)"
+expect_status 2 "$TF" staypoints "$SAMPLE" --timezone Mars/Olympus
+expect_eq "$ERR" "tripflow staypoints: --timezone: time zone 'Mars/Olympus': unknown (no /usr/share/zoneinfo/Mars/Olympus; install tzdata)"
 
 # --- header and input errors
 printf 'user_id,trip_start_time,trip_end_time,start_lat,start_lng,end_lat\nu,2025-01-01 00:00:00,2025-01-01 00:01:00,1,2,3\n' > nocol.csv
@@ -147,8 +147,8 @@ expect_status 2 "$TF" staypoints "$SAMPLE" --format xml
 expect_eq "$ERR" "tripflow staypoints --format: expected one of json|csv|parquet, got 'xml'"
 expect_status 2 "$TF" staypoints
 expect_eq "$ERR" "tripflow staypoints: expected INPUT (usage: tripflow staypoints [OPTIONS] INPUT)"
-expect_status 2 "$TF" staypoints "$SAMPLE" --rejects /dev/null
-expect_eq "$ERR" "tripflow staypoints: --rejects /dev/null: not a regular file (the reject file is renamed into place)"
+expect_status 2 "$TF" staypoints "$SAMPLE" --reject /dev/null
+expect_eq "$ERR" "tripflow staypoints: --reject /dev/null: not a regular file (the reject file is renamed into place)"
 
 # --- the generator: deterministic, header, sizes
 expect_status 0 "$TF" gen staypoint-trips --users 300 --seed 7 --out g1.csv

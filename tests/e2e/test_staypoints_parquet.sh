@@ -2,7 +2,7 @@
 # a generated Parquet file gives the same bytes as its CSV; a directory of
 # DuckDB-written files (Hive-partitioned, nullable columns, naive
 # timestamps, _SUCCESS and hidden files) gives the same bytes as the CSV it
-# came from, with and without --tz; a needed column found only as a Hive
+# came from, with and without --timezone; a needed column found only as a Hive
 # key; rows with nulls and bad values rejected with file, row group and row;
 # type errors; the Hive-partitioned Parquet output read back by DuckDB
 # (escaped and empty partition values), identical under --memory and
@@ -39,14 +39,14 @@ touch dir/_SUCCESS dir/year=2025/.a.parquet.crc
 expect_status 0 "$TF" staypoints dir --out dir.jsonl
 expect_contains "$ERR" "staypoints: 29212 rows read: 29212 trips, 0 rejected"
 cmp -s csv.jsonl dir.jsonl || fail "directory input: output differs from the CSV input's"
-# naive times are read in --tz, as CSV times without an offset are
-expect_status 0 "$TF" staypoints t.csv --tz Europe/Prague --out csv_tz.jsonl --quiet
-expect_status 0 "$TF" staypoints dir --tz Europe/Prague --out dir_tz.jsonl --quiet
-cmp -s csv_tz.jsonl dir_tz.jsonl || fail "directory input with --tz: output differs from the CSV's"
-cmp -s csv_tz.jsonl csv.jsonl && fail "--tz should change the times"
-# times marked UTC (tripflow's own files) are instants: --tz changes nothing
-expect_status 0 "$TF" staypoints t.parquet --tz Europe/Prague --out pq_tz.jsonl --quiet
-cmp -s pq_tz.jsonl csv.jsonl || fail "UTC Parquet times must not move with --tz"
+# naive times are read in --timezone, as CSV times without an offset are
+expect_status 0 "$TF" staypoints t.csv --timezone Europe/Prague --out csv_tz.jsonl --quiet
+expect_status 0 "$TF" staypoints dir --timezone Europe/Prague --out dir_tz.jsonl --quiet
+cmp -s csv_tz.jsonl dir_tz.jsonl || fail "directory input with --timezone: output differs from the CSV's"
+cmp -s csv_tz.jsonl csv.jsonl && fail "--timezone should change the times"
+# times marked UTC (tripflow's own files) are instants: --timezone changes nothing
+expect_status 0 "$TF" staypoints t.parquet --timezone Europe/Prague --out pq_tz.jsonl --quiet
+cmp -s pq_tz.jsonl csv.jsonl || fail "UTC Parquet times must not move with --timezone"
 
 # --- a column found only as a Hive key (user_id=...), escaped as Hive does
 mkdir -p keyed/user_id=a%2Fb keyed/user_id=plain

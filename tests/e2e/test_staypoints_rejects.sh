@@ -45,7 +45,7 @@ expect_eq "$(cat out.jsonl.rejects.csv)" "line,field,reason,record
 17,user_id,user_id is not valid UTF-8,\"u$(printf '\377'),2025-01-01 09:00:00,2025-01-01 09:30:00,1,2,3,4\"" "reject file"
 
 # the same rows from standard input name their lines the same way
-expect_status 0 sh -c "'$TF' staypoints - --rejects stdin.rejects.csv --quiet < trips.csv"
+expect_status 0 sh -c "'$TF' staypoints - --reject stdin.rejects.csv --quiet < trips.csv"
 cmp -s stdin.rejects.csv out.jsonl.rejects.csv || fail "stdin reject file differs"
 
 # --max-rejects: at the limit the run succeeds; above it, it fails with no output

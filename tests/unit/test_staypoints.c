@@ -227,7 +227,7 @@ TF_TEST(staypoints_user_ids_utf8_checks)
     CHECK(!tf_utf8_valid("abcdefghijklmnopqrstuvw" "\xc3", 24));
 }
 
-/* Parquet sources: naive Parquet times in --tz, and Hive partition values
+/* Parquet sources: naive Parquet times in --timezone, and Hive partition values
  * unescaped (the reverse of the lake's escape) */
 TF_TEST(staypoints_naive_times_and_hive_values)
 {
