@@ -110,13 +110,18 @@ int64_t tf_lake_run_key_count(const tf_lake_run *lr, int64_t region_id, int32_t 
  * from several threads. */
 int tf_lake_run_keys(tf_lake_run *lr, int64_t region_id, int32_t month, int bucket, void (*fn)(void *ud, tf_key128 k),
                      void *ud, tf_err *err);
+/* Each row a partition's files get, in file order (ascending origin
+ * geohash); origin_bits = tf_geohash_bits(t->olat, t->olon, 12). */
+typedef void (*tf_lake_visit)(void *ud, const tf_trip *t, uint64_t origin_bits);
 /* Stage one partition's new trips (segments of rows; TF_TRIP_DUP rows are
  * skipped).  tag identifies the region to tf_lake_run_catalog (the run's
  * region id); region is its name for the path; ds_names: datasource names by
- * the rows' datasource ids.  Safe from several threads for different
- * partitions. */
+ * the rows' datasource ids; visit (may be NULL) sees every row written, so a
+ * caller can aggregate in the same pass.  Safe from several threads for
+ * different partitions. */
 int tf_lake_run_write(tf_lake_run *lr, uint32_t tag, const char *region, int32_t month, const tf_trip *const *segs,
-                      const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_err *err);
+                      const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_lake_visit visit,
+                      void *visit_ud, tf_err *err);
 /* Inside the run's transaction: the catalog rows of the staged files;
  * region_ids maps the tags of tf_lake_run_write to the store's region ids. */
 int tf_lake_run_catalog(tf_lake_run *lr, const int64_t *region_ids, tf_err *err);

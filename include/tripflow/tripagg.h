@@ -1,14 +1,22 @@
 /* tripagg.h — the aggregates a trip ingest computes: hourly facts per
  * (region, datasource, hour) and trip groups per (region, origin cell,
  * destination cell, time-of-day bucket).  Sums of coordinates are kept as
- * exact fixed-point integers (2^-52 degree units) so that results do not
- * depend on how rows were split across threads. */
+ * exact fixed-point integers (2^-52 degree units), so results do not depend
+ * on how rows were split or ordered.
+ *
+ * One aggregator takes the rows of one partition in the lake's spatial
+ * order (ascending origin geohash), so all trips of an origin cell arrive
+ * together: the groups of that cell are kept in a table of a few hundred
+ * entries that stays in cache, and are finished (sorted by key) when the
+ * cell changes.  Rows out of that order still give the right result: the
+ * groups are then sorted and merged when the aggregator finishes. */
 #ifndef TF_TRIPAGG_H
 #define TF_TRIPAGG_H
 
 #include <stdint.h>
 
 #include "tripflow/fmap.h"
+#include "tripflow/mem.h"
 #include "tripflow/trip.h"
 
 typedef struct tf_grid {
@@ -33,29 +41,31 @@ typedef struct tf_group {
     tf_i128 sum[4]; /* olon, olat, dlon, dlat in 2^-52 degree units */
 } tf_group;
 
-/* The aggregates, sharded by key hash: shard k holds the facts and groups
- * whose hash falls to k, so threads that own shards aggregate without locks
- * and without a merge. */
 typedef struct tf_tripagg {
     tf_grid grid;
-    int nshards;
-    tf_fmap *facts, *groups; /* one of each per shard */
+    int shift;      /* origin bits (precision 12) >> shift = origin cell */
+    tf_fmap facts;  /* tf_fact by (region, datasource, hour) */
+    int open;       /* a current cell */
+    uint32_t region;
+    uint64_t ocell;
+    TF_VEC(tf_group) cell;  /* groups of the current cell */
+    uint32_t *index;        /* open addressing over cell.v (UINT32_MAX = empty) */
+    uint32_t *slot_of;      /* by entry of cell.v: its index slot */
+    size_t index_cap, slot_cap;
+    int unsorted;           /* a cell came back after another one */
+    TF_VEC(tf_group) groups; /* finished groups, by (region, ocell, dcell, bucket) after finish */
+    TF_VEC(tf_fact) fact_list; /* facts, by (region, datasource, hour) after finish */
 } tf_tripagg;
 
-void tf_tripagg_init(tf_tripagg *a, const tf_grid *grid, int nshards);
+void tf_tripagg_init(tf_tripagg *a, const tf_grid *grid);
 void tf_tripagg_free(tf_tripagg *a);
-/* Add the parts of trip t whose keys fall to shard k (all of it when
- * nshards is 1).  Only the owner of shard k may call this for k. */
-void tf_tripagg_add(tf_tripagg *a, int k, const tf_trip *t);
-/* The same for n trips at once, skipping those flagged TF_TRIP_DUP; keys are
- * computed and their table slots prefetched a batch ahead, so the cache
- * misses of a batch overlap. */
-void tf_tripagg_add_many(tf_tripagg *a, int k, const tf_trip *t, int64_t n);
-/* Iterate over every fact / group of every shard. */
-const tf_fact *tf_tripagg_next_fact(const tf_tripagg *a, size_t *pos);
-const tf_group *tf_tripagg_next_group(const tf_tripagg *a, size_t *pos);
-size_t tf_tripagg_nfacts(const tf_tripagg *a);
-size_t tf_tripagg_ngroups(const tf_tripagg *a);
+/* Empty the aggregator for another partition, keeping its memory. */
+void tf_tripagg_reset(tf_tripagg *a);
+/* Add trip t; origin_bits is tf_geohash_bits(t->olat, t->olon, 12). */
+void tf_tripagg_add(tf_tripagg *a, const tf_trip *t, uint64_t origin_bits);
+/* Finish: a->groups and a->fact_list hold every group and fact once, sorted
+ * by key. */
+void tf_tripagg_finish(tf_tripagg *a);
 double tf_group_sum(const tf_group *g, int i); /* a sum back in degrees */
 
 #endif

@@ -26,10 +26,12 @@ int tf_trips_dim(tf_store *s, int kind, const char *name, size_t len, int64_t ru
 /* Look up only: *id = 0 when absent. */
 int tf_trips_dim_find(tf_store *s, int kind, const char *name, int64_t *id, char **canonical, tf_err *err);
 
-/* Add a run's aggregates; region/datasource fields index the maps of db ids. */
-int tf_trips_add_facts(tf_store *s, const tf_tripagg *agg, const int64_t *region_ids, const int64_t *ds_ids,
+/* Add aggregates to the stored ones (counts and sums add up, first/latest
+ * times widen); region/datasource fields index the maps of db ids.  Each
+ * key at most once per call; any order (key order is fastest). */
+int tf_trips_add_facts(tf_store *s, const tf_fact *facts, size_t n, const int64_t *region_ids, const int64_t *ds_ids,
                        tf_err *err);
-int tf_trips_add_groups(tf_store *s, const tf_tripagg *agg, const int64_t *region_ids, tf_err *err);
+int tf_trips_add_groups(tf_store *s, const tf_group *groups, size_t n, const int64_t *region_ids, tf_err *err);
 
 typedef struct tf_week_count {
     int64_t week_start; /* days since the epoch (a Monday) */

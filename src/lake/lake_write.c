@@ -220,9 +220,15 @@ static void stats_add(staged *s, const batch *bt, int64_t n)
 
 /* Write rows order[from, from + n) (spatial order; values name rows by
  * segment << 32 | index) as one file; keys (grouped by bucket) its index. */
+typedef struct visitor {
+    tf_lake_visit fn;
+    void *ud;
+} visitor;
+
 static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int32_t month, int part,
                       const tf_trip *const *segs, const tf_kv64 *order, int64_t from, int64_t n,
-                      const tf_key128 *keys, const char *const *ds_names, const uint32_t *ds_len, tf_err *err)
+                      const tf_key128 *keys, const char *const *ds_names, const uint32_t *ds_len, const visitor *vis,
+                      tf_err *err)
 {
     char mt[8];
     lake_month_text(month, mt);
@@ -275,6 +281,7 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
                 bt.c[3][i] = t->dlat;
                 bt.ts[i] = t->ts;
                 tf_key_bytes(t->key, bt.key + i * 16);
+                if (vis->fn) vis->fn(vis->ud, t, order[at + i].key);
             }
             stats_add(&s, &bt, m);
             tf_pq_col cols[TF_LAKE_NCOLS];
@@ -314,8 +321,10 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
 }
 
 int tf_lake_run_write(tf_lake_run *lr, uint32_t tag, const char *region, int32_t month, const tf_trip *const *segs,
-                      const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_err *err)
+                      const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_lake_visit visit,
+                      void *visit_ud, tf_err *err)
 {
+    visitor vis = {visit, visit_ud};
     int64_t n = 0;
     uint32_t maxds = 0;
     for (int g = 0; g < nsegs; g++)
@@ -346,7 +355,7 @@ int tf_lake_run_write(tf_lake_run *lr, uint32_t tag, const char *region, int32_t
     char *region_dir = tf_lake_escape(region, strlen(region));
     int rc = TF_OK;
     if (n <= TF_LAKE_FILE_ROWS) {
-        rc = write_file(lr, region_dir, tag, month, 0, segs, order, 0, n, keys, ds_names, ds_len, err);
+        rc = write_file(lr, region_dir, tag, month, 0, segs, order, 0, n, keys, ds_names, ds_len, &vis, err);
     } else {
         /* a split partition: each file's keys grouped again */
         tf_key128 *file_keys = tf_xmalloc_big((size_t)TF_LAKE_FILE_ROWS * sizeof *file_keys);
@@ -355,7 +364,8 @@ int tf_lake_run_write(tf_lake_run *lr, uint32_t tag, const char *region, int32_t
             int64_t m = n - from < TF_LAKE_FILE_ROWS ? n - from : TF_LAKE_FILE_ROWS;
             for (int64_t i = 0; i < m; i++) file_keys[i] = ROW_OF(segs, order[from + i].val)->key;
             keys_group(file_keys, grouped, m);
-            rc = write_file(lr, region_dir, tag, month, (int)part, segs, order, from, m, grouped, ds_names, ds_len, err);
+            rc = write_file(lr, region_dir, tag, month, (int)part, segs, order, from, m, grouped, ds_names, ds_len, &vis,
+                            err);
         }
         free(file_keys);
         free(grouped);

@@ -1,39 +1,47 @@
-/* tripagg.c — hourly facts and trip groups (see tripagg.h). */
+/* tripagg.c — hourly facts and trip groups of one partition (see tripagg.h). */
 #include "tripflow/tripagg.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "tripflow/mem.h"
-
 #include "tripflow/geo.h"
 #include "tripflow/timeutil.h"
 
 #define FACT_KSIZE offsetof(tf_fact, count)
-#define GROUP_KSIZE offsetof(tf_group, count)
+#define EMPTY UINT32_MAX
 
-void tf_tripagg_init(tf_tripagg *a, const tf_grid *grid, int nshards)
+void tf_tripagg_init(tf_tripagg *a, const tf_grid *grid)
 {
+    memset(a, 0, sizeof *a);
     a->grid = *grid;
-    a->nshards = nshards < 1 ? 1 : nshards;
-    a->facts = tf_xcalloc((size_t)a->nshards, sizeof *a->facts);
-    a->groups = tf_xcalloc((size_t)a->nshards, sizeof *a->groups);
-    for (int k = 0; k < a->nshards; k++) {
-        tf_fmap_init(&a->facts[k], sizeof(tf_fact), FACT_KSIZE, 1024);
-        tf_fmap_init(&a->groups[k], sizeof(tf_group), GROUP_KSIZE, 16384);
-    }
+    a->shift = 5 * (12 - grid->precision);
+    tf_fmap_init(&a->facts, sizeof(tf_fact), FACT_KSIZE, 1024);
+    a->index_cap = 256;
+    a->index = tf_xmalloc(a->index_cap * sizeof *a->index);
+    memset(a->index, 0xFF, a->index_cap * sizeof *a->index);
 }
 
 void tf_tripagg_free(tf_tripagg *a)
 {
-    for (int k = 0; k < a->nshards; k++) {
-        tf_fmap_free(&a->facts[k]);
-        tf_fmap_free(&a->groups[k]);
-    }
-    free(a->facts);
-    free(a->groups);
-    a->facts = a->groups = NULL;
-    a->nshards = 0;
+    tf_fmap_free(&a->facts);
+    tf_vec_free(&a->cell);
+    tf_vec_free(&a->groups);
+    tf_vec_free(&a->fact_list);
+    free(a->index);
+    free(a->slot_of);
+    memset(a, 0, sizeof *a);
+}
+
+void tf_tripagg_reset(tf_tripagg *a)
+{
+    tf_fmap_free(&a->facts);
+    tf_fmap_init(&a->facts, sizeof(tf_fact), FACT_KSIZE, 1024);
+    for (size_t i = 0; i < a->cell.n; i++) a->index[a->slot_of[i]] = EMPTY;
+    a->cell.n = 0;
+    a->groups.n = 0;
+    a->fact_list.n = 0;
+    a->open = 0;
+    a->unsorted = 0;
 }
 
 static inline uint64_t mix(uint64_t a, uint64_t b)
@@ -45,121 +53,136 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
     return h;
 }
 
-static inline int shard_of(uint64_t h, int n) { return (int)((h >> 32) % (uint64_t)n); }
-
 static inline tf_i128 fixed(double deg) { return (tf_i128)(int64_t)(deg * 0x1p52); }
 
-/* Shards are chosen from cheap parts of the keys, so a thread skips the rows
- * it does not own without computing their cells: facts by hour, groups by
- * region and time-of-day bucket. */
-typedef struct pending {
-    const tf_trip *t;
-    int fact, group; /* owned parts */
-    tf_fact fk;
-    tf_group gk;
-    uint64_t fh, gh;
-} pending;
-
-static inline int prepare(const tf_tripagg *a, int k, const tf_trip *t, pending *p)
+static int group_cmp(const void *x, const void *y)
 {
-    int64_t hour = tf_floordiv(t->ts, TF_US_PER_HOUR);
+    const tf_group *a = x, *b = y;
+    if (a->region != b->region) return a->region < b->region ? -1 : 1;
+    if (a->ocell != b->ocell) return a->ocell < b->ocell ? -1 : 1;
+    if (a->dcell != b->dcell) return a->dcell < b->dcell ? -1 : 1;
+    return (a->bucket > b->bucket) - (a->bucket < b->bucket);
+}
+
+static int fact_cmp(const void *x, const void *y)
+{
+    const tf_fact *a = x, *b = y;
+    if (a->region != b->region) return a->region < b->region ? -1 : 1;
+    if (a->datasource != b->datasource) return a->datasource < b->datasource ? -1 : 1;
+    return (a->hour > b->hour) - (a->hour < b->hour);
+}
+
+/* The current cell's groups, sorted, go to the finished list. */
+static void flush_cell(tf_tripagg *a)
+{
+    if (!a->cell.n) return;
+    for (size_t i = 0; i < a->cell.n; i++) a->index[a->slot_of[i]] = EMPTY;
+    qsort(a->cell.v, a->cell.n, sizeof *a->cell.v, group_cmp);
+    if (a->groups.n && group_cmp(&a->groups.v[a->groups.n - 1], &a->cell.v[0]) >= 0) a->unsorted = 1;
+    for (size_t i = 0; i < a->cell.n; i++) tf_vec_push(&a->groups, a->cell.v[i]);
+    a->cell.n = 0;
+}
+
+static void grow_index(tf_tripagg *a)
+{
+    free(a->index);
+    a->index_cap *= 2;
+    a->index = tf_xmalloc(a->index_cap * sizeof *a->index);
+    memset(a->index, 0xFF, a->index_cap * sizeof *a->index);
+    size_t mask = a->index_cap - 1;
+    for (size_t i = 0; i < a->cell.n; i++) {
+        size_t j = mix(a->cell.v[i].dcell, a->cell.v[i].bucket) & mask;
+        while (a->index[j] != EMPTY) j = (j + 1) & mask;
+        a->index[j] = (uint32_t)i;
+        a->slot_of[i] = (uint32_t)j;
+    }
+}
+
+void tf_tripagg_add(tf_tripagg *a, const tf_trip *t, uint64_t origin_bits)
+{
     uint32_t region = t->region, ds = t->datasource & ~TF_TRIP_DUP;
-    int64_t tod = t->ts - tf_floordiv(t->ts, TF_US_PER_DAY) * TF_US_PER_DAY;
+    int64_t ts = t->ts;
+
+    int64_t hour = tf_floordiv(ts, TF_US_PER_HOUR);
+    tf_fact fk = {.region = region, .datasource = ds, .hour = hour * TF_US_PER_HOUR};
+    tf_fact *f = tf_fmap_upsert(&a->facts, &fk, mix(((uint64_t)region << 32) | ds, (uint64_t)hour), NULL);
+    if (f->count == 0 || ts > f->latest) f->latest = ts;
+    f->count++;
+
+    uint64_t ocell = origin_bits >> a->shift;
+    if (!a->open || ocell != a->ocell || region != a->region) {
+        flush_cell(a);
+        a->open = 1;
+        a->ocell = ocell;
+        a->region = region;
+    }
+    int64_t tod = ts - tf_floordiv(ts, TF_US_PER_DAY) * TF_US_PER_DAY;
     uint32_t bucket = (uint32_t)(tod / a->grid.bucket_us);
-    p->t = t;
-    p->fact = shard_of(mix((uint64_t)hour, region), a->nshards) == k;
-    p->group = shard_of(mix(bucket, region), a->nshards) == k;
-    if (p->fact) {
-        memset(&p->fk, 0, sizeof p->fk);
-        p->fk.region = region;
-        p->fk.datasource = ds;
-        p->fk.hour = hour * TF_US_PER_HOUR;
-        p->fh = mix(((uint64_t)region << 32) | ds, (uint64_t)hour);
-        tf_fmap_prefetch(&a->facts[k], p->fh);
-    }
-    if (p->group) {
-        memset(&p->gk, 0, sizeof p->gk);
-        p->gk.region = region;
-        p->gk.bucket = bucket;
-        p->gk.ocell = tf_geohash_bits(t->olat, t->olon, a->grid.precision);
-        p->gk.dcell = tf_geohash_bits(t->dlat, t->dlon, a->grid.precision);
-        p->gh = mix(p->gk.ocell ^ ((uint64_t)region << 40), p->gk.dcell ^ ((uint64_t)bucket << 48));
-        tf_fmap_prefetch(&a->groups[k], p->gh);
-    }
-    return p->fact || p->group;
-}
-
-static inline void apply(tf_tripagg *a, int k, const pending *p)
-{
-    const tf_trip *t = p->t;
-    if (p->fact) {
-        tf_fact *f = tf_fmap_upsert(&a->facts[k], &p->fk, p->fh, NULL);
-        if (f->count == 0 || t->ts > f->latest) f->latest = t->ts;
-        f->count++;
-    }
-    if (p->group) {
-        tf_group *g = tf_fmap_upsert(&a->groups[k], &p->gk, p->gh, NULL);
-        if (g->count == 0 || t->ts < g->first) g->first = t->ts;
-        if (g->count == 0 || t->ts > g->last) g->last = t->ts;
-        g->count++;
-        g->sum[0] += fixed(t->olon);
-        g->sum[1] += fixed(t->olat);
-        g->sum[2] += fixed(t->dlon);
-        g->sum[3] += fixed(t->dlat);
-    }
-}
-
-void tf_tripagg_add(tf_tripagg *a, int k, const tf_trip *t)
-{
-    pending p;
-    if (prepare(a, k, t, &p)) apply(a, k, &p);
-}
-
-void tf_tripagg_add_many(tf_tripagg *a, int k, const tf_trip *t, int64_t n)
-{
-    enum { BATCH = 16 };
-    pending p[BATCH];
-    int np = 0;
-    for (int64_t i = 0; i < n; i++) {
-        if (t[i].datasource & TF_TRIP_DUP) continue;
-        if (prepare(a, k, &t[i], &p[np]) && ++np == BATCH) {
-            for (int j = 0; j < np; j++) apply(a, k, &p[j]);
-            np = 0;
+    uint64_t dcell = tf_geohash_bits(t->dlat, t->dlon, a->grid.precision);
+    size_t mask = a->index_cap - 1, j = mix(dcell, bucket) & mask;
+    tf_group *g = NULL;
+    for (; a->index[j] != EMPTY; j = (j + 1) & mask) {
+        tf_group *e = &a->cell.v[a->index[j]];
+        if (e->dcell == dcell && e->bucket == bucket) {
+            g = e;
+            break;
         }
     }
-    for (int j = 0; j < np; j++) apply(a, k, &p[j]);
-}
-
-/* pos counts through the shards: shard index in the top 8 bits */
-static const void *next_in(const tf_fmap *maps, int n, size_t *pos)
-{
-    for (;;) {
-        size_t k = *pos >> 56, i = *pos & ((((size_t)1) << 56) - 1);
-        if ((int)k >= n) return NULL;
-        const void *e = tf_fmap_next(&maps[k], &i);
-        if (e) {
-            *pos = (k << 56) | i;
-            return e;
+    if (!g) {
+        tf_group ng;
+        memset(&ng, 0, sizeof ng);
+        ng.region = region;
+        ng.bucket = bucket;
+        ng.ocell = ocell;
+        ng.dcell = dcell;
+        ng.first = ng.last = ts;
+        size_t at = a->cell.n;
+        tf_vec_push(&a->cell, ng);
+        if (a->cell.cap != a->slot_cap) {
+            a->slot_of = tf_xrealloc(a->slot_of, a->cell.cap * sizeof *a->slot_of);
+            a->slot_cap = a->cell.cap;
         }
-        *pos = (k + 1) << 56;
+        a->index[j] = (uint32_t)at;
+        a->slot_of[at] = (uint32_t)j;
+        if (a->cell.n * 2 > a->index_cap) grow_index(a);
+        g = &a->cell.v[at];
     }
+    if (ts < g->first) g->first = ts;
+    if (ts > g->last) g->last = ts;
+    g->count++;
+    g->sum[0] += fixed(t->olon);
+    g->sum[1] += fixed(t->olat);
+    g->sum[2] += fixed(t->dlon);
+    g->sum[3] += fixed(t->dlat);
 }
 
-const tf_fact *tf_tripagg_next_fact(const tf_tripagg *a, size_t *pos) { return next_in(a->facts, a->nshards, pos); }
-const tf_group *tf_tripagg_next_group(const tf_tripagg *a, size_t *pos) { return next_in(a->groups, a->nshards, pos); }
-
-size_t tf_tripagg_nfacts(const tf_tripagg *a)
+void tf_tripagg_finish(tf_tripagg *a)
 {
-    size_t n = 0;
-    for (int k = 0; k < a->nshards; k++) n += a->facts[k].n;
-    return n;
-}
-
-size_t tf_tripagg_ngroups(const tf_tripagg *a)
-{
-    size_t n = 0;
-    for (int k = 0; k < a->nshards; k++) n += a->groups[k].n;
-    return n;
+    flush_cell(a);
+    a->open = 0;
+    if (a->unsorted) {
+        /* a cell came back: sort, and merge the pieces of each group */
+        qsort(a->groups.v, a->groups.n, sizeof *a->groups.v, group_cmp);
+        size_t w = 0;
+        for (size_t i = 0; i < a->groups.n; i++) {
+            tf_group *g = &a->groups.v[i];
+            if (w && !group_cmp(&a->groups.v[w - 1], g)) {
+                tf_group *m = &a->groups.v[w - 1];
+                m->count += g->count;
+                if (g->first < m->first) m->first = g->first;
+                if (g->last > m->last) m->last = g->last;
+                for (int k = 0; k < 4; k++) m->sum[k] += g->sum[k];
+            } else {
+                a->groups.v[w++] = *g;
+            }
+        }
+        a->groups.n = w;
+        a->unsorted = 0;
+    }
+    a->fact_list.n = 0;
+    const tf_fact *f;
+    for (size_t i = 0; (f = tf_fmap_next(&a->facts, &i));) tf_vec_push(&a->fact_list, *f);
+    qsort(a->fact_list.v, a->fact_list.n, sizeof *a->fact_list.v, fact_cmp);
 }
 
 double tf_group_sum(const tf_group *g, int i)

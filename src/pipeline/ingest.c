@@ -244,8 +244,6 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     units un;
     memset(&un, 0, sizeof un);
     tf_lake_run *lr = NULL;
-    tf_tripagg agg;
-    tf_tripagg_init(&agg, &grid, ctx.threads);
     char *reject_file = NULL;
     tf_rejects *rj = NULL;
 
@@ -335,11 +333,6 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
         if (rc) goto failed;
     }
     if ((rc = ingest_dedupe(&ctx, &un, lr, &unique, &dups, err))) goto failed;
-    stage(bus, source, "aggregating", t0);
-    if ((rc = ingest_aggregate(&un, &agg))) {
-        rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
-        goto failed;
-    }
     counts.loaded = unique;
     counts.duplicate = dups;
 
@@ -349,7 +342,7 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     json_object_set_new(fj, "bytes", json_integer((json_int_t)size));
     if (reject_file) json_object_set_new(fj, "reject_file", json_string(reject_file));
     tf_event *done = NULL;
-    rc = ingest_commit(s, bus, fj, t0, &done, &ctx, &un, lr, run_id, hash, &same, &grid, grid_found, &agg, &counts,
+    rc = ingest_commit(s, bus, fj, t0, &done, &ctx, &un, lr, run_id, hash, &same, &grid, grid_found, &counts,
                        reject_file, err);
     if (rc == TF_OK) {
         tf_lake_run_committed(lr);
@@ -400,7 +393,6 @@ cleanup:
     tf_vec_free(&ctx.parts.keys);
     units_free(&un);
     tf_lake_run_free(lr);
-    tf_tripagg_free(&agg);
     free(reject_file);
     goto done;
 

@@ -88,21 +88,43 @@ static int add_dims(tf_store *s, ingest_ctx *ctx, int kind, const char *used, in
     return rc;
 }
 
-/* ---- lake writers ---- */
+/* ---- lake writers ----
+ * Writer threads take the partitions, largest first, and write each one's
+ * files in spatial order, aggregating its facts and groups in the same pass
+ * (tripagg.h); this thread puts each partition's aggregates into the
+ * transaction as soon as they are ready. */
+typedef struct part_aggs {
+    struct part_aggs *next;
+    tf_fact *facts;
+    tf_group *groups;
+    size_t nfacts, ngroups;
+} part_aggs;
+
 typedef struct writers {
     ingest_ctx *ctx;
     units *u;
     tf_lake_run *lr;
+    const tf_grid *grid;
+    int *order; /* partitions, largest first */
     atomic_int next;
     tf_err_once err;
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    part_aggs *head, **tail; /* finished partitions, oldest first */
+    int running;             /* writer threads still working */
 } writers;
+
+static void visit_row(void *ud, const tf_trip *t, uint64_t origin_bits) { tf_tripagg_add(ud, t, origin_bits); }
 
 static void *write_partitions(void *ud)
 {
     writers *w = ud;
+    tf_tripagg agg;
+    tf_tripagg_init(&agg, w->grid);
     for (;;) {
-        int p = atomic_fetch_add(&w->next, 1);
-        if (p >= w->u->nparts || w->err.failed || tf_sig_interrupted()) break;
+        int i = atomic_fetch_add(&w->next, 1);
+        if (i >= w->u->nparts || w->err.failed || tf_sig_interrupted()) break;
+        int p = w->order[i];
         const tf_trip *segs[KEY_BUCKETS];
         int64_t rows[KEY_BUCKETS];
         for (int b = 0; b < KEY_BUCKETS; b++) {
@@ -111,35 +133,104 @@ static void *write_partitions(void *ud)
         }
         part_key pk = w->u->keys[p];
         tf_err e;
+        tf_tripagg_reset(&agg);
         if (tf_lake_run_write(w->lr, pk.region, w->ctx->canon[TF_DIM_REGION][pk.region], pk.month, segs, rows,
-                              KEY_BUCKETS, (const char *const *)w->ctx->canon[TF_DIM_DATASOURCE], &e))
+                              KEY_BUCKETS, (const char *const *)w->ctx->canon[TF_DIM_DATASOURCE], visit_row, &agg,
+                              &e)) {
             tf_err_once_set(&w->err, &e);
+            break;
+        }
+        tf_tripagg_finish(&agg);
+        part_aggs *pa = tf_xcalloc(1, sizeof *pa);
+        pa->nfacts = agg.fact_list.n;
+        pa->ngroups = agg.groups.n;
+        pa->facts = tf_xmalloc((pa->nfacts + 1) * sizeof *pa->facts);
+        pa->groups = tf_xmalloc((pa->ngroups + 1) * sizeof *pa->groups);
+        if (pa->nfacts) memcpy(pa->facts, agg.fact_list.v, pa->nfacts * sizeof *pa->facts);
+        if (pa->ngroups) memcpy(pa->groups, agg.groups.v, pa->ngroups * sizeof *pa->groups);
+        pthread_mutex_lock(&w->lock);
+        *w->tail = pa;
+        w->tail = &pa->next;
+        pthread_cond_signal(&w->ready);
+        pthread_mutex_unlock(&w->lock);
     }
+    tf_tripagg_free(&agg);
+    pthread_mutex_lock(&w->lock);
+    w->running--;
+    pthread_cond_signal(&w->ready);
+    pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
+static void part_aggs_free(part_aggs *pa)
+{
+    free(pa->facts);
+    free(pa->groups);
+    free(pa);
+}
+
+/* Take finished partitions' aggregates into the transaction until every
+ * writer is done (after a failure: only wait for them). */
+static int add_aggregates(tf_store *s, writers *w, const int64_t *rid, const int64_t *did, int rc, tf_err *err)
+{
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->head && w->running) pthread_cond_wait(&w->ready, &w->lock);
+        part_aggs *pa = w->head;
+        if (!pa) break;
+        w->head = NULL;
+        w->tail = &w->head;
+        pthread_mutex_unlock(&w->lock);
+        while (pa) {
+            part_aggs *next = pa->next;
+            if (!rc) rc = tf_trips_add_facts(s, pa->facts, pa->nfacts, rid, did, err);
+            if (!rc) rc = tf_trips_add_groups(s, pa->groups, pa->ngroups, rid, err);
+            if (rc) w->err.failed = 1; /* the writers stop early */
+            part_aggs_free(pa);
+            pa = next;
+        }
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+typedef struct sized {
+    int64_t rows;
+    int part;
+} sized;
+
+static int larger_first(const void *a, const void *b)
+{
+    const sized *x = a, *y = b;
+    if (x->rows != y->rows) return x->rows < y->rows ? 1 : -1;
+    return (x->part > y->part) - (x->part < y->part);
+}
+
 int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_event **done, ingest_ctx *ctx,
-                  units *u, tf_lake_run *lr,
-                  int64_t run_id, const char *hash, int64_t *same_as, const tf_grid *grid, int grid_found,
-                  const tf_tripagg *agg, const tf_run_counts *counts, const char *reject_file, tf_err *err)
+                  units *u, tf_lake_run *lr, int64_t run_id, const char *hash, int64_t *same_as, const tf_grid *grid,
+                  int grid_found, const tf_run_counts *counts, const char *reject_file, tf_err *err)
 {
     size_t nr = ctx->names[TF_DIM_REGION].names.n, nd = ctx->names[TF_DIM_DATASOURCE].names.n;
     int64_t *rid = tf_xcalloc(nr + 1, sizeof *rid), *did = tf_xcalloc(nd + 1, sizeof *did);
-    char *used_r = tf_xcalloc(nr + 1, 1), *used_d = tf_xcalloc(nd + 1, 1);
-    size_t i = 0;
-    const tf_fact *f;
-    while ((f = tf_tripagg_next_fact(agg, &i))) {
-        used_r[f->region] = 1;
-        used_d[f->datasource] = 1;
-    }
-    /* the lake files are written while the transaction fills */
     writers w;
     memset(&w, 0, sizeof w);
     w.ctx = ctx;
     w.u = u;
     w.lr = lr;
+    w.grid = grid;
+    w.tail = &w.head;
+    sized *by_size = tf_xmalloc(((size_t)u->nparts + 1) * sizeof *by_size);
+    for (int p = 0; p < u->nparts; p++) by_size[p] = (sized){u->unique[p], p};
+    qsort(by_size, (size_t)u->nparts, sizeof *by_size, larger_first);
+    w.order = tf_xmalloc(((size_t)u->nparts + 1) * sizeof *w.order);
+    for (int p = 0; p < u->nparts; p++) w.order[p] = by_size[p].part;
+    free(by_size);
     tf_err_once_init(&w.err);
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_cond_init(&w.ready, NULL);
     int nt = ctx->threads > 0 ? ctx->threads : 1;
+    w.running = nt;
     pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
     for (int t = 0; t < nt; t++) pthread_create(&tids[t], NULL, write_partitions, &w);
 
@@ -150,11 +241,10 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
     if (!rc && !(rc = tf_runs_find_loaded(s, hash, same_as, err)) && *same_as)
         rc = tf_errf(err, TF_EEXIST, "already loaded by run %lld", (long long)*same_as);
     if (!rc && !grid_found) rc = tf_trips_set_grid(s, grid, err);
-    if (!rc) rc = add_dims(s, ctx, TF_DIM_REGION, used_r, run_id, rid, err);
-    if (!rc) rc = add_dims(s, ctx, TF_DIM_DATASOURCE, used_d, run_id, did, err);
-    if (!rc) rc = tf_trips_add_facts(s, agg, rid, did, err);
-    if (!rc) rc = tf_trips_add_groups(s, agg, rid, err);
-    if (rc) w.err.failed = 1; /* the writers stop early */
+    if (!rc) rc = add_dims(s, ctx, TF_DIM_REGION, u->used[TF_DIM_REGION], run_id, rid, err);
+    if (!rc) rc = add_dims(s, ctx, TF_DIM_DATASOURCE, u->used[TF_DIM_DATASOURCE], run_id, did, err);
+    if (rc) w.err.failed = 1;
+    rc = add_aggregates(s, &w, rid, did, rc, err);
     for (int t = 0; t < nt; t++) pthread_join(tids[t], NULL);
     free(tids);
     if (!rc) rc = tf_err_once_take(&w.err, err);
@@ -175,10 +265,11 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
         tf_store_rollback(s);
     }
     json_decref(finished);
+    pthread_mutex_destroy(&w.lock);
+    pthread_cond_destroy(&w.ready);
     tf_err_once_destroy(&w.err);
+    free(w.order);
     free(rid);
     free(did);
-    free(used_r);
-    free(used_d);
     return rc;
 }

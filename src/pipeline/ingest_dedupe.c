@@ -6,8 +6,7 @@
  * sum over the chunks before it).  Two equal trips always fall into the same
  * unit, so units are deduplicated independently, in parallel, with a small
  * hash set of keys that stays in cache.  Duplicates are flagged in place
- * (TF_TRIP_DUP); unique rows are aggregated into per-thread facts and groups
- * merged at the end (exactly, so the thread count never changes a result). */
+ * (TF_TRIP_DUP); the lake writers aggregate the unique rows (ingest_commit.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +95,9 @@ void ingest_scatter(ingest_ctx *ctx, units *u)
 void units_free(units *u)
 {
     free(u->db_region);
+    free(u->unique);
+    free(u->used[0]);
+    free(u->used[1]);
     int nunits = u->nparts * KEY_BUCKETS;
     for (int k = 0; k < nunits; k++) free(u->rows[k]);
     free(u->rows);
@@ -147,16 +149,15 @@ static inline int keyset_add(keyset *ks, tf_key128 k, size_t cap)
 typedef struct dd_shared {
     units *u;
     tf_lake_run *lake;
-    tf_tripagg *agg;
     atomic_int next;
-    atomic_int shard;
-    atomic_llong dups;
+    int64_t *unit_dups; /* by unit, written by the unit's thread */
     tf_err_once err;
 } dd_shared;
 
 typedef struct dd_worker {
     dd_shared *d;
     keyset ks;
+    char *used_ds; /* datasource ids of unique rows this thread saw */
 } dd_worker;
 
 typedef struct {
@@ -196,8 +197,10 @@ static void dedupe_unit(dd_worker *w, int unit)
         if (!keyset_add(&w->ks, rows[k].key, cap)) {
             rows[k].datasource |= TF_TRIP_DUP;
             dups++;
+        } else {
+            w->used_ds[rows[k].datasource] = 1;
         }
-    atomic_fetch_add(&w->d->dups, dups);
+    d->unit_dups[unit] = dups;
 }
 
 static void *dedupe_thread(void *ud)
@@ -212,48 +215,46 @@ static void *dedupe_thread(void *ud)
     return NULL;
 }
 
-/* Each thread owns one shard of the aggregates and reads every unique row,
- * keeping the facts and groups that hash to its shard: small tables, no
- * locks, no merge. */
-static void *aggregate_thread(void *ud)
-{
-    dd_shared *d = ud;
-    int k = atomic_fetch_add(&d->shard, 1);
-    int nunits = d->u->nparts * KEY_BUCKETS;
-    for (int unit = 0; unit < nunits && !tf_sig_interrupted(); unit++)
-        tf_tripagg_add_many(d->agg, k, d->u->rows[unit], d->u->n[unit]);
-    return NULL;
-}
-
 int ingest_dedupe(ingest_ctx *ctx, units *u, tf_lake_run *lr, int64_t *unique, int64_t *duplicates, tf_err *err)
 {
+    int nunits = u->nparts * KEY_BUCKETS;
+    size_t nds = ctx->names[TF_DIM_DATASOURCE].names.n;
     dd_shared d;
     memset(&d, 0, sizeof d);
     d.u = u;
     d.lake = lr;
+    d.unit_dups = tf_xcalloc((size_t)nunits + 1, sizeof *d.unit_dups);
     tf_err_once_init(&d.err);
     int nt = ctx->threads > 0 ? ctx->threads : 1;
     dd_worker *ws = tf_xcalloc((size_t)nt, sizeof *ws);
-    for (int t = 0; t < nt; t++) ws[t].d = &d;
+    for (int t = 0; t < nt; t++) {
+        ws[t].d = &d;
+        ws[t].used_ds = tf_xcalloc(nds + 1, 1);
+    }
     run_threads(nt, dedupe_thread, ws, sizeof *ws);
-    for (int t = 0; t < nt; t++) free(ws[t].ks.slots);
+    u->unique = tf_xcalloc((size_t)u->nparts + 1, sizeof *u->unique);
+    u->used[TF_DIM_REGION] = tf_xcalloc(ctx->names[TF_DIM_REGION].names.n + 1, 1);
+    u->used[TF_DIM_DATASOURCE] = tf_xcalloc(nds + 1, 1);
+    int64_t dups = 0;
+    for (int k = 0; k < nunits; k++) {
+        u->unique[k / KEY_BUCKETS] += u->n[k] - d.unit_dups[k];
+        dups += d.unit_dups[k];
+    }
+    for (int p = 0; p < u->nparts; p++)
+        if (u->unique[p]) u->used[TF_DIM_REGION][u->keys[p].region] = 1;
+    for (int t = 0; t < nt; t++) {
+        for (size_t k = 0; k < nds; k++) u->used[TF_DIM_DATASOURCE][k] |= ws[t].used_ds[k];
+        free(ws[t].used_ds);
+        free(ws[t].ks.slots);
+    }
     free(ws);
+    free(d.unit_dups);
     int64_t total = 0;
-    for (int k = 0; k < u->nparts * KEY_BUCKETS; k++) total += u->n[k];
-    *duplicates = atomic_load(&d.dups);
-    *unique = total - *duplicates;
+    for (int k = 0; k < nunits; k++) total += u->n[k];
+    *duplicates = dups;
+    *unique = total - dups;
     int rc = tf_err_once_take(&d.err, err);
     tf_err_once_destroy(&d.err);
     if (rc) return rc;
     return tf_sig_interrupted() ? tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept") : TF_OK;
-}
-
-int ingest_aggregate(units *u, tf_tripagg *agg)
-{
-    dd_shared d;
-    memset(&d, 0, sizeof d);
-    d.u = u;
-    d.agg = agg;
-    run_shared(agg->nshards, aggregate_thread, &d);
-    return tf_sig_interrupted() ? TF_ECANCELED : TF_OK;
 }

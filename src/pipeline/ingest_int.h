@@ -114,23 +114,24 @@ void chunk_free(chunk *c);
 uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month);
 
 /* After parsing: rows moved from the chunks into units (one array per
- * partition and key bucket, in input order), deduplicated and aggregated. */
+ * partition and key bucket, in input order), then deduplicated. */
 typedef struct units {
     int nparts;
     part_key *keys;     /* by pid */
     tf_trip **rows;     /* [pid * KEY_BUCKETS + bucket] */
     int64_t *n;
     int64_t *db_region; /* by pid: the store's region id, 0 for a region new to the store */
+    int64_t *unique;    /* by pid: rows that are not duplicates (after dedupe) */
+    char *used[2];      /* by run name id: a unique row has the name (after dedupe) */
 } units;
 
 /* Move every chunk's rows into units (frees the chunks' row blocks). */
 void ingest_scatter(ingest_ctx *ctx, units *u);
 void units_free(units *u);
 /* Dedupe each unit, flagging duplicates with TF_TRIP_DUP: trips seen earlier
- * in the run, and trips the lake already holds (lr, may be NULL). */
+ * in the run, and trips the lake already holds (lr, may be NULL); fills
+ * u->unique and u->used. */
 int ingest_dedupe(ingest_ctx *ctx, units *u, tf_lake_run *lr, int64_t *unique, int64_t *duplicates, tf_err *err);
-/* Aggregate the unique rows into agg, one thread per shard. */
-int ingest_aggregate(units *u, tf_tripagg *agg);
 
 /* The first spelling of a name in the input (in chunk order). */
 const char *ingest_spelling(ingest_ctx *ctx, int kind, uint32_t id, size_t *len);
@@ -144,8 +145,7 @@ void ingest_names_free(ingest_ctx *ctx);
  * when a run loading the same content committed first (nothing of this run
  * is kept). */
 int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_event **done, ingest_ctx *ctx,
-                  units *u, tf_lake_run *lr,
-                  int64_t run_id, const char *hash, int64_t *same_as, const tf_grid *grid, int grid_found,
-                  const tf_tripagg *agg, const tf_run_counts *counts, const char *reject_file, tf_err *err);
+                  units *u, tf_lake_run *lr, int64_t run_id, const char *hash, int64_t *same_as, const tf_grid *grid,
+                  int grid_found, const tf_run_counts *counts, const char *reject_file, tf_err *err);
 
 #endif

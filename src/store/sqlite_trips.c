@@ -124,6 +124,16 @@ static int ref_cmp(const void *a, const void *b)
 
 /* the two timestamps of a row, formatted into a ring that outlives the
  * statement's step (bound SQLITE_STATIC: no copy) */
+/* rows usually come in key order already */
+static void sort_refs(sort_ref *refs, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (ref_cmp(&refs[i - 1], &refs[i]) > 0) {
+            qsort(refs, n, sizeof *refs, ref_cmp);
+            return;
+        }
+}
+
 typedef struct {
     sort_ref *refs;
     const int64_t *region_ids, *ds_ids;
@@ -147,16 +157,16 @@ static void bind_fact(sqlite3_stmt *st, int base, size_t i, void *ud)
     bind_times(st, b, i, base + 3, f->hour, base + 5, f->latest);
 }
 
-int tf_trips_add_facts(tf_store *s, const tf_tripagg *agg, const int64_t *region_ids, const int64_t *ds_ids,
+int tf_trips_add_facts(tf_store *s, const tf_fact *facts, size_t n, const int64_t *region_ids, const int64_t *ds_ids,
                        tf_err *err)
 {
     if (need_sqlite(s, err)) return err->code;
-    sort_ref *refs = tf_xmalloc((tf_tripagg_nfacts(agg) + 1) * sizeof *refs);
-    size_t i = 0, n = 0;
-    const tf_fact *f;
-    while ((f = tf_tripagg_next_fact(agg, &i)))
-        refs[n++] = (sort_ref){region_ids[f->region], ds_ids[f->datasource], (uint64_t)(f->hour + INT64_MAX / 2), 0, f};
-    qsort(refs, n, sizeof *refs, ref_cmp);
+    sort_ref *refs = tf_xmalloc((n + 1) * sizeof *refs);
+    for (size_t i = 0; i < n; i++) {
+        const tf_fact *f = &facts[i];
+        refs[i] = (sort_ref){region_ids[f->region], ds_ids[f->datasource], (uint64_t)(f->hour + INT64_MAX / 2), 0, f};
+    }
+    sort_refs(refs, n);
     bind_ctx *b = tf_xmalloc(sizeof *b);
     *b = (bind_ctx){.refs = refs, .region_ids = region_ids, .ds_ids = ds_ids};
     int rc = tf_sql_insert_rows(tf_store_sqlite(s),
@@ -184,15 +194,15 @@ static void bind_group(sqlite3_stmt *st, int base, size_t i, void *ud)
     bind_times(st, b, i, base + 10, g->first, base + 11, g->last);
 }
 
-int tf_trips_add_groups(tf_store *s, const tf_tripagg *agg, const int64_t *region_ids, tf_err *err)
+int tf_trips_add_groups(tf_store *s, const tf_group *groups, size_t n, const int64_t *region_ids, tf_err *err)
 {
     if (need_sqlite(s, err)) return err->code;
-    sort_ref *refs = tf_xmalloc((tf_tripagg_ngroups(agg) + 1) * sizeof *refs);
-    size_t i = 0, n = 0;
-    const tf_group *g;
-    while ((g = tf_tripagg_next_group(agg, &i)))
-        refs[n++] = (sort_ref){region_ids[g->region], (int64_t)g->ocell, g->dcell, g->bucket, g};
-    qsort(refs, n, sizeof *refs, ref_cmp);
+    sort_ref *refs = tf_xmalloc((n + 1) * sizeof *refs);
+    for (size_t i = 0; i < n; i++) {
+        const tf_group *g = &groups[i];
+        refs[i] = (sort_ref){region_ids[g->region], (int64_t)g->ocell, g->dcell, g->bucket, g};
+    }
+    sort_refs(refs, n);
     bind_ctx *b = tf_xmalloc(sizeof *b);
     *b = (bind_ctx){.refs = refs, .region_ids = region_ids};
     int rc = tf_sql_insert_rows(tf_store_sqlite(s),
