@@ -31,6 +31,7 @@ typedef struct tf_ingest_opts {
     const tf_tz *tz;             /* naive times are in this zone (NULL: UTC) */
     const char *options_json;    /* recorded with the run */
     int64_t chunk_bytes;         /* parse unit (default 8 MiB); tests use small ones */
+    int64_t file_rows;           /* most rows per lake file (<= 0: the lake's default) */
 } tf_ingest_opts;
 
 typedef struct tf_ingest_result {

@@ -95,6 +95,10 @@ int tf_lake_scan(tf_lake *l, const char *region, int64_t from_us, int64_t to_us,
 typedef struct tf_lake_run tf_lake_run;
 
 int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err);
+/* Most rows per staged file (default TF_LAKE_FILE_ROWS, 16Mi): a partition
+ * with more new trips is split into files of consecutive spatial ranges. */
+#define TF_LAKE_FILE_ROWS (INT64_C(16) << 20)
+void tf_lake_run_set_file_rows(tf_lake_run *lr, int64_t rows);
 /* Take the lake's commit lock, held until tf_lake_run_free: one run at a
  * time reads the lake's trips (dimension ids, key indexes) and commits, so
  * a trip that another run commits meanwhile cannot be stored twice; the
@@ -110,20 +114,36 @@ int64_t tf_lake_run_key_count(const tf_lake_run *lr, int64_t region_id, int32_t 
  * from several threads. */
 int tf_lake_run_keys(tf_lake_run *lr, int64_t region_id, int32_t month, int bucket, void (*fn)(void *ud, tf_key128 k),
                      void *ud, tf_err *err);
-/* Each row a partition's files get, in file order (ascending origin
- * geohash); origin_bits = tf_geohash_bits(t->olat, t->olon, 12). */
+/* A partition's new trips (segments of rows, kept, not copied, until the
+ * files are written; TF_TRIP_DUP rows are skipped)
+ * put in spatial order (ascending origin geohash, a Z-order curve, so row
+ * groups cover compact areas and bounding boxes prune), then written as one
+ * or more files of consecutive ranges of that order, from several threads
+ * at once if need be.  tag identifies the region to tf_lake_run_catalog
+ * (the run's region id); region is its name for the path; ds_names:
+ * datasource names by the rows' datasource ids (kept, not copied). */
+typedef struct tf_lake_part tf_lake_part;
+typedef struct tf_lake_scratch tf_lake_scratch; /* a writer thread's buffers, reused across files */
+tf_lake_scratch *tf_lake_scratch_new(void);
+void tf_lake_scratch_free(tf_lake_scratch *sc);
+int tf_lake_part_prepare(tf_lake_run *lr, uint32_t tag, const char *region, int32_t month, const tf_trip *const *segs,
+                         const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_lake_scratch *sc,
+                         tf_lake_part **out);
+int64_t tf_lake_part_rows(const tf_lake_part *p);
+/* Each row a file gets, in file order; origin_bits =
+ * tf_geohash_bits(t->olat, t->olon, 12). */
 typedef void (*tf_lake_visit)(void *ud, const tf_trip *t, uint64_t origin_bits);
-/* Stage one partition's new trips (segments of rows; TF_TRIP_DUP rows are
- * skipped).  tag identifies the region to tf_lake_run_catalog (the run's
- * region id); region is its name for the path; ds_names: datasource names by
- * the rows' datasource ids; visit (may be NULL) sees every row written, so a
- * caller can aggregate in the same pass.  Safe from several threads for
- * different partitions. */
-int tf_lake_run_write(tf_lake_run *lr, uint32_t tag, const char *region, int32_t month, const tf_trip *const *segs,
-                      const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_lake_visit visit,
-                      void *visit_ud, tf_err *err);
+/* Stage rows [from, to) of the order as file number `file` of the
+ * partition; visit (may be NULL) sees every row written, so a caller can
+ * aggregate in the same pass.  Safe from several threads for disjoint
+ * ranges, each with its own scratch. */
+int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_lake_visit visit, void *visit_ud,
+                       tf_lake_scratch *sc, tf_err *err);
+void tf_lake_part_free(tf_lake_part *p);
+/* The most rows a file may hold (tf_lake_run_set_file_rows). */
+int64_t tf_lake_run_file_rows(const tf_lake_run *lr);
 /* Inside the run's transaction: the catalog rows of the staged files;
- * region_ids maps the tags of tf_lake_run_write to the store's region ids. */
+ * region_ids maps the tags of tf_lake_part_prepare to the store's region ids. */
 int tf_lake_run_catalog(tf_lake_run *lr, const int64_t *region_ids, tf_err *err);
 /* After the commit: move the staged files into place. */
 int tf_lake_run_publish(tf_lake_run *lr, tf_err *err);

@@ -23,6 +23,22 @@ char *tf_xstrndup(const char *s, size_t n);
 /* printf into a fresh heap string */
 char *tf_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- pool: a reserved span of address space that threads carve blocks
+ * from with one atomic add; backed by huge pages as it is touched and
+ * released at once, so millions of rows cost a few thousand page faults and
+ * no frees.  tf_pool_alloc returns NULL once the reservation is used up
+ * (callers fall back to tf_xmalloc). ---- */
+typedef struct tf_pool {
+    unsigned char *base;
+    size_t size;
+    _Atomic size_t used;
+} tf_pool;
+
+void tf_pool_init(tf_pool *p, size_t reserve);
+void *tf_pool_alloc(tf_pool *p, size_t n); /* 64-byte aligned, uninitialised */
+int tf_pool_owns(const tf_pool *p, const void *ptr);
+void tf_pool_free(tf_pool *p);
+
 /* ---- arena ---- */
 typedef struct tf_arena_block tf_arena_block;
 typedef struct tf_arena {

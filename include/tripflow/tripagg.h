@@ -66,6 +66,10 @@ void tf_tripagg_add(tf_tripagg *a, const tf_trip *t, uint64_t origin_bits);
 /* Finish: a->groups and a->fact_list hold every group and fact once, sorted
  * by key. */
 void tf_tripagg_finish(tf_tripagg *a);
+/* Sort by key and merge the entries of equal keys (counts and sums added,
+ * times widened), exactly; the new count. */
+size_t tf_groups_merge(tf_group *g, size_t n);
+size_t tf_facts_merge(tf_fact *f, size_t n);
 double tf_group_sum(const tf_group *g, int i); /* a sum back in degrees */
 
 #endif

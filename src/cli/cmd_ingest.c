@@ -35,6 +35,8 @@ static const tf_opt ingest_opts[] = {
      "read naive datetimes in this IANA zone (default UTC); explicit offsets always win", NULL, "TRIPFLOW_TIMEZONE"},
     {"chunk-size", TF_OPT_SIZE, offsetof(ingest_conf, chunk_size), "8M", NULL,
      "bytes of input per parse task (tuning)", NULL, NULL},
+    {"file-rows", TF_OPT_INT, offsetof(ingest_conf, file_rows), "16777216", "N",
+     "lake files hold at most N rows: a partition with more new trips is split into several files", NULL, NULL},
     TF_OPT_END,
 };
 
@@ -63,6 +65,8 @@ int tf_ingest_setup(ingest_conf *c, tf_ingest_opts *o, tf_tz **tz, tf_err *err)
     o->threads = (int)c->threads;
     if (c->chunk_size < 1024) return tf_errf(err, TF_EINVAL, "--chunk-size: at least 1K");
     o->chunk_bytes = c->chunk_size;
+    if (c->file_rows < 1) return tf_errf(err, TF_EINVAL, "--file-rows: at least 1");
+    o->file_rows = c->file_rows;
     if (tf_tz_open(c->timezone, tz, err)) return err->code;
     o->tz = *tz;
     o->reject_path = c->reject;

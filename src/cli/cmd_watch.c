@@ -31,6 +31,8 @@ static const tf_opt watch_opts[] = {
      "read naive datetimes in this IANA zone (default UTC)", NULL, "TRIPFLOW_TIMEZONE"},
     {"chunk-size", TF_OPT_SIZE, offsetof(watch_conf, in.chunk_size), "8M", NULL, "bytes of input per parse task",
      NULL, NULL},
+    {"file-rows", TF_OPT_INT, offsetof(watch_conf, in.file_rows), "16777216", "N",
+     "lake files hold at most N rows: a partition with more new trips is split into several files", NULL, NULL},
     {"once", TF_OPT_FLAG, offsetof(watch_conf, once), NULL, NULL,
      "ingest the files that are ready now, then exit (for cron)", NULL, NULL},
     TF_OPT_END,

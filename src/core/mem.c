@@ -2,6 +2,7 @@
 #include "tripflow/mem.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -81,6 +82,44 @@ char *tf_xasprintf(const char *fmt, ...)
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return p;
+}
+
+/* ---- pool ---- */
+void tf_pool_init(tf_pool *p, size_t reserve)
+{
+    const size_t huge = (size_t)2 << 20;
+    p->size = (reserve + huge - 1) & ~(huge - 1);
+    atomic_init(&p->used, 0);
+    p->base = NULL;
+    if (!p->size) return;
+    void *m = mmap(NULL, p->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) {
+        p->size = 0; /* every tf_pool_alloc falls back */
+        return;
+    }
+    madvise(m, p->size, MADV_HUGEPAGE);
+    p->base = m;
+}
+
+void *tf_pool_alloc(tf_pool *p, size_t n)
+{
+    n = (n + 63) & ~(size_t)63;
+    size_t at = atomic_fetch_add(&p->used, n);
+    if (!p->base || at + n > p->size || at + n < at) return NULL;
+    return p->base + at;
+}
+
+int tf_pool_owns(const tf_pool *p, const void *ptr)
+{
+    const unsigned char *c = ptr;
+    return p->base && c >= p->base && c < p->base + p->size;
+}
+
+void tf_pool_free(tf_pool *p)
+{
+    if (p->base) munmap(p->base, p->size);
+    p->base = NULL;
+    p->size = 0;
 }
 
 /* ---- arena ---- */

@@ -1,6 +1,6 @@
 /* lake_write.c — a run's writes to the raw layer (see lake.h): key indexes
  * of the partitions it touches, staging one Parquet file per partition
- * (split at TF_LAKE_FILE_ROWS) in spatial order, the catalog rows, and the
+ * (split at the run's file rows) in spatial order, the catalog rows, and the
  * move into place after the commit. */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,6 @@
 #include "tripflow/sqlutil.h"
 #include "tripflow/timeutil.h"
 
-#define TF_LAKE_FILE_ROWS (INT64_C(16) << 20) /* rows per file before a partition is split */
 #define TF_LAKE_ROW_GROUP_ROWS 65536          /* small enough for bounding-box pruning */
 
 typedef struct part_keys {
@@ -44,6 +43,7 @@ struct tf_lake_run {
     char *staging;
     int owner_fd;  /* holds the staging's lock while the run lives */
     int commit_fd; /* holds the lake's commit lock (tf_lake_run_lock) */
+    int64_t file_rows;
     TF_VEC(part_keys) parts;
     pthread_mutex_t lock;
     TF_VEC(staged) files;
@@ -59,6 +59,7 @@ int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err
     pthread_mutex_init(&lr->lock, NULL);
     lr->owner_fd = -1;
     lr->commit_fd = -1;
+    lr->file_rows = TF_LAKE_FILE_ROWS;
     int rc = tf_rm_rf(lr->staging, err);
     if (!rc) rc = tf_mkdir_p(lr->staging, err);
     if (!rc) {
@@ -73,6 +74,8 @@ int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err
     *out = lr;
     return TF_OK;
 }
+
+void tf_lake_run_set_file_rows(tf_lake_run *lr, int64_t rows) { lr->file_rows = rows > 0 ? rows : TF_LAKE_FILE_ROWS; }
 
 int tf_lake_run_lock(tf_lake_run *lr, int wait, tf_err *err)
 {
@@ -218,33 +221,149 @@ static void stats_add(staged *s, const batch *bt, int64_t n)
     }
 }
 
-/* Write rows order[from, from + n) (spatial order; values name rows by
- * segment << 32 | index) as one file; keys (grouped by bucket) its index. */
-typedef struct visitor {
-    tf_lake_visit fn;
-    void *ud;
-} visitor;
+/* A writer thread's buffers, kept from one file to the next: fresh memory
+ * costs a page fault per page, every time. */
+struct tf_lake_scratch {
+    tf_kv64 *tmp;                 /* the sort's other half */
+    size_t tmp_cap;
+    tf_key128 *keys, *grouped;    /* a file's keys, then grouped by bucket */
+    size_t keys_cap;
+    batch bt;
+    int64_t bt_cap;
+};
 
-static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int32_t month, int part,
-                      const tf_trip *const *segs, const tf_kv64 *order, int64_t from, int64_t n,
-                      const tf_key128 *keys, const char *const *ds_names, const uint32_t *ds_len, const visitor *vis,
-                      tf_err *err)
+tf_lake_scratch *tf_lake_scratch_new(void) { return tf_xcalloc(1, sizeof(tf_lake_scratch)); }
+
+static void batch_free(batch *bt)
 {
+    free(bt->ds);
+    for (int k = 0; k < 4; k++) free(bt->c[k]);
+    free(bt->ts);
+    free(bt->key);
+}
+
+void tf_lake_scratch_free(tf_lake_scratch *sc)
+{
+    if (!sc) return;
+    free(sc->tmp);
+    free(sc->keys);
+    free(sc->grouped);
+    batch_free(&sc->bt);
+    free(sc);
+}
+
+static batch *scratch_batch(tf_lake_scratch *sc, int64_t cap)
+{
+    if (cap > sc->bt_cap) {
+        batch_free(&sc->bt);
+        sc->bt.ds = tf_xmalloc((size_t)cap * sizeof *sc->bt.ds);
+        for (int k = 0; k < 4; k++) sc->bt.c[k] = tf_xmalloc((size_t)cap * sizeof(double));
+        sc->bt.ts = tf_xmalloc((size_t)cap * sizeof *sc->bt.ts);
+        sc->bt.key = tf_xmalloc((size_t)cap * 16);
+        sc->bt_cap = cap;
+    }
+    return &sc->bt;
+}
+
+struct tf_lake_part {
+    tf_lake_run *lr;
+    uint32_t tag;
+    int32_t month;
+    char *region_dir;
+    const tf_trip **segs;
+    tf_kv64 *order; /* the new trips in spatial order */
+    int64_t n;
+    const char *const *ds_names;
+    uint32_t *ds_len;
+};
+
+int tf_lake_part_prepare(tf_lake_run *lr, uint32_t tag, const char *region, int32_t month, const tf_trip *const *segs,
+                         const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_lake_scratch *sc,
+                         tf_lake_part **out)
+{
+    int64_t n = 0;
+    uint32_t maxds = 0;
+    for (int g = 0; g < nsegs; g++)
+        for (int64_t i = 0; i < seg_rows[g]; i++)
+            if (!(segs[g][i].datasource & TF_TRIP_DUP)) {
+                n++;
+                if (segs[g][i].datasource > maxds) maxds = segs[g][i].datasource;
+            }
+    tf_lake_part *p = tf_xcalloc(1, sizeof *p);
+    p->lr = lr;
+    p->tag = tag;
+    p->month = month;
+    p->region_dir = tf_lake_escape(region, strlen(region));
+    p->segs = tf_xmalloc(((size_t)nsegs + 1) * sizeof *p->segs);
+    memcpy(p->segs, segs, (size_t)nsegs * sizeof *segs);
+    p->n = n;
+    p->ds_names = ds_names;
+    p->ds_len = tf_xcalloc((size_t)maxds + 1, sizeof *p->ds_len);
+    for (uint32_t d = 0; d <= maxds; d++) p->ds_len[d] = ds_names[d] ? (uint32_t)strlen(ds_names[d]) : 0;
+    /* spatial order: the origin's geohash bits at full precision, a Z-order
+     * curve, so row groups cover compact areas and bounding boxes prune */
+    p->order = tf_xmalloc_big(((size_t)n + 1) * sizeof *p->order);
+    int64_t k = 0;
+    for (int g = 0; g < nsegs; g++)
+        for (int64_t i = 0; i < seg_rows[g]; i++) {
+            const tf_trip *t = &segs[g][i];
+            if (t->datasource & TF_TRIP_DUP) continue;
+            p->order[k].key = tf_geohash_bits(t->olat, t->olon, 12);
+            p->order[k++].val = ((uint64_t)g << 32) | (uint64_t)i;
+        }
+    if ((size_t)n > sc->tmp_cap) {
+        free(sc->tmp);
+        sc->tmp = tf_xmalloc_big((size_t)n * sizeof *sc->tmp);
+        sc->tmp_cap = (size_t)n;
+    }
+    tf_sort_kv64(p->order, sc->tmp, (size_t)n);
+    *out = p;
+    return TF_OK;
+}
+
+int64_t tf_lake_part_rows(const tf_lake_part *p) { return p->n; }
+
+void tf_lake_part_free(tf_lake_part *p)
+{
+    if (!p) return;
+    free(p->region_dir);
+    free(p->segs);
+    free(p->order);
+    free(p->ds_len);
+    free(p);
+}
+
+int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_lake_visit visit, void *visit_ud,
+                       tf_lake_scratch *sc, tf_err *err)
+{
+    tf_lake_run *lr = p->lr;
+    int64_t n = to - from;
+    if (n <= 0) return TF_OK;
+    const tf_trip *const *segs = p->segs;
+    const tf_kv64 *order = p->order;
     char mt[8];
-    lake_month_text(month, mt);
+    lake_month_text(p->month, mt);
     staged s;
     memset(&s, 0, sizeof s);
-    s.tag = tag;
-    s.month = month;
+    s.tag = p->tag;
+    s.month = p->month;
     s.rows = n;
     s.first_us = INT64_MAX;
     s.last_us = INT64_MIN;
     s.origin = (tf_bbox){180, 90, -180, -90};
     s.destination = s.origin;
-    s.rel = tf_xasprintf("trips/region=%s/month=%s/part-r%lld-%d.parquet", region_dir, mt, (long long)lr->run_id, part);
+    s.rel = tf_xasprintf("trips/region=%s/month=%s/part-r%lld-%d.parquet", p->region_dir, mt, (long long)lr->run_id,
+                         file);
     s.tmp = tf_path_join(lr->staging, s.rel);
     /* staged key files live under staging/keys/ (published to _tripflow/keys/) */
     s.key_tmp = tf_xasprintf("%s/keys/%.*s.keys", lr->staging, (int)(strlen(s.rel) - 8), s.rel);
+    if ((size_t)n > sc->keys_cap) {
+        free(sc->keys);
+        free(sc->grouped);
+        sc->keys = tf_xmalloc_big((size_t)n * sizeof *sc->keys);
+        sc->grouped = tf_xmalloc_big((size_t)n * sizeof *sc->grouped);
+        sc->keys_cap = (size_t)n;
+    }
     char *dir = tf_dirname(s.tmp), *kdir = tf_dirname(s.key_tmp);
     int rc = tf_mkdir_p(dir, err);
     if (!rc) rc = tf_mkdir_p(kdir, err);
@@ -261,27 +380,24 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
         tf_pq_writer_add_kv(w, "tripflow.run_id", run);
         /* keys are random bytes: compressing them costs time and saves nothing */
         rc = tf_pq_writer_column_codec(w, "trip_key", TF_PQ_UNCOMPRESSED, err);
-        batch bt;
         int64_t cap = n < TF_LAKE_ROW_GROUP_ROWS ? n : TF_LAKE_ROW_GROUP_ROWS;
-        bt.ds = tf_xmalloc((size_t)cap * sizeof *bt.ds);
-        for (int k = 0; k < 4; k++) bt.c[k] = tf_xmalloc((size_t)cap * sizeof(double));
-        bt.ts = tf_xmalloc((size_t)cap * sizeof *bt.ts);
-        bt.key = tf_xmalloc((size_t)cap * 16);
-        for (int64_t at = from; at < from + n && !rc; at += cap) {
-            int64_t m = from + n - at < cap ? from + n - at : cap;
+        batch bt = *scratch_batch(sc, cap);
+        for (int64_t at = from; at < to && !rc; at += cap) {
+            int64_t m = to - at < cap ? to - at : cap;
             for (int64_t i = 0; i < m; i++) {
-                /* rows come from all over memory in this order: fetch ahead */
-                if (i + 16 < m) __builtin_prefetch(ROW_OF(segs, order[at + i + 16].val));
+                /* rows come from all over memory in this order: fetch well ahead */
+                if (i + 64 < m) __builtin_prefetch(ROW_OF(segs, order[at + i + 64].val));
                 const tf_trip *t = ROW_OF(segs, order[at + i].val);
                 uint32_t d = t->datasource & ~TF_TRIP_DUP;
-                bt.ds[i] = (tf_pq_str){ds_names[d], ds_len[d]};
+                bt.ds[i] = (tf_pq_str){p->ds_names[d], p->ds_len[d]};
                 bt.c[0][i] = t->olon;
                 bt.c[1][i] = t->olat;
                 bt.c[2][i] = t->dlon;
                 bt.c[3][i] = t->dlat;
                 bt.ts[i] = t->ts;
                 tf_key_bytes(t->key, bt.key + i * 16);
-                if (vis->fn) vis->fn(vis->ud, t, order[at + i].key);
+                sc->keys[at - from + i] = t->key;
+                if (visit) visit(visit_ud, t, order[at + i].key);
             }
             stats_add(&s, &bt, m);
             tf_pq_col cols[TF_LAKE_NCOLS];
@@ -292,10 +408,6 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
             cols[TF_LAKE_COL_TRIP_KEY].values = bt.key;
             rc = tf_pq_writer_write(w, m, cols, err);
         }
-        free(bt.ds);
-        for (int k = 0; k < 4; k++) free(bt.c[k]);
-        free(bt.ts);
-        free(bt.key);
         tf_pq_write_result res;
         memset(&res, 0, sizeof res);
         if (!rc) {
@@ -307,7 +419,10 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
             tf_pq_writer_abort(w);
         }
     }
-    if (!rc) rc = keyfile_write(s.key_tmp, keys, n, err);
+    if (!rc) {
+        keys_group(sc->keys, sc->grouped, n);
+        rc = keyfile_write(s.key_tmp, sc->grouped, n, err);
+    }
     if (rc) {
         free(s.rel);
         free(s.tmp);
@@ -320,62 +435,7 @@ static int write_file(tf_lake_run *lr, const char *region_dir, uint32_t tag, int
     return TF_OK;
 }
 
-int tf_lake_run_write(tf_lake_run *lr, uint32_t tag, const char *region, int32_t month, const tf_trip *const *segs,
-                      const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_lake_visit visit,
-                      void *visit_ud, tf_err *err)
-{
-    visitor vis = {visit, visit_ud};
-    int64_t n = 0;
-    uint32_t maxds = 0;
-    for (int g = 0; g < nsegs; g++)
-        for (int64_t i = 0; i < seg_rows[g]; i++)
-            if (!(segs[g][i].datasource & TF_TRIP_DUP)) {
-                n++;
-                if (segs[g][i].datasource > maxds) maxds = segs[g][i].datasource;
-            }
-    if (!n) return TF_OK;
-    /* spatial order: the origin's geohash bits at full precision, a Z-order
-     * curve, so row groups cover compact areas and bounding boxes prune;
-     * keys: in segment order, which is key-bucket order */
-    tf_kv64 *order = tf_xmalloc_big((size_t)n * sizeof *order), *tmp = tf_xmalloc_big((size_t)n * sizeof *tmp);
-    tf_key128 *keys = tf_xmalloc_big((size_t)n * sizeof *keys);
-    int64_t k = 0;
-    for (int g = 0; g < nsegs; g++)
-        for (int64_t i = 0; i < seg_rows[g]; i++) {
-            const tf_trip *t = &segs[g][i];
-            if (t->datasource & TF_TRIP_DUP) continue;
-            order[k].key = tf_geohash_bits(t->olat, t->olon, 12);
-            order[k].val = ((uint64_t)g << 32) | (uint64_t)i;
-            keys[k++] = t->key;
-        }
-    tf_sort_kv64(order, tmp, (size_t)n);
-    free(tmp);
-    uint32_t *ds_len = tf_xcalloc((size_t)maxds + 1, sizeof *ds_len);
-    for (uint32_t d = 0; d <= maxds; d++) ds_len[d] = ds_names[d] ? (uint32_t)strlen(ds_names[d]) : 0;
-    char *region_dir = tf_lake_escape(region, strlen(region));
-    int rc = TF_OK;
-    if (n <= TF_LAKE_FILE_ROWS) {
-        rc = write_file(lr, region_dir, tag, month, 0, segs, order, 0, n, keys, ds_names, ds_len, &vis, err);
-    } else {
-        /* a split partition: each file's keys grouped again */
-        tf_key128 *file_keys = tf_xmalloc_big((size_t)TF_LAKE_FILE_ROWS * sizeof *file_keys);
-        tf_key128 *grouped = tf_xmalloc_big((size_t)TF_LAKE_FILE_ROWS * sizeof *grouped);
-        for (int64_t from = 0, part = 0; from < n && !rc; from += TF_LAKE_FILE_ROWS, part++) {
-            int64_t m = n - from < TF_LAKE_FILE_ROWS ? n - from : TF_LAKE_FILE_ROWS;
-            for (int64_t i = 0; i < m; i++) file_keys[i] = ROW_OF(segs, order[from + i].val)->key;
-            keys_group(file_keys, grouped, m);
-            rc = write_file(lr, region_dir, tag, month, (int)part, segs, order, from, m, grouped, ds_names, ds_len, &vis,
-                            err);
-        }
-        free(file_keys);
-        free(grouped);
-    }
-    free(region_dir);
-    free(ds_len);
-    free(order);
-    free(keys);
-    return rc;
-}
+int64_t tf_lake_run_file_rows(const tf_lake_run *lr) { return lr->file_rows; }
 
 int tf_lake_run_catalog(tf_lake_run *lr, const int64_t *region_ids, tf_err *err)
 {

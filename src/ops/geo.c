@@ -78,7 +78,9 @@ static inline uint64_t axis_cell(double v, double lo, double span, int bits)
     if (bits == 0) return 0;
     int64_t n = INT64_C(1) << bits;
     double width = span / (double)n; /* exact: span is 45 * 2^k */
-    int64_t c = (int64_t)((v - lo) / width);
+    /* an estimate (a product, not a quotient: this runs for every trip),
+     * made exact by the comparisons below */
+    int64_t c = (int64_t)((v - lo) * (1.0 / span) * (double)n);
     if (c < 0) c = 0;
     if (c > n - 1) c = n - 1;
     while (c > 0 && v < lo + (double)c * width) c--;

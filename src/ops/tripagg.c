@@ -156,29 +156,47 @@ void tf_tripagg_add(tf_tripagg *a, const tf_trip *t, uint64_t origin_bits)
     g->sum[3] += fixed(t->dlat);
 }
 
+size_t tf_groups_merge(tf_group *g, size_t n)
+{
+    qsort(g, n, sizeof *g, group_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w && !group_cmp(&g[w - 1], &g[i])) {
+            tf_group *m = &g[w - 1];
+            m->count += g[i].count;
+            if (g[i].first < m->first) m->first = g[i].first;
+            if (g[i].last > m->last) m->last = g[i].last;
+            for (int k = 0; k < 4; k++) m->sum[k] += g[i].sum[k];
+        } else {
+            g[w++] = g[i];
+        }
+    }
+    return w;
+}
+
+size_t tf_facts_merge(tf_fact *f, size_t n)
+{
+    qsort(f, n, sizeof *f, fact_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w && !fact_cmp(&f[w - 1], &f[i])) {
+            tf_fact *m = &f[w - 1];
+            m->count += f[i].count;
+            if (f[i].latest > m->latest) m->latest = f[i].latest;
+        } else {
+            f[w++] = f[i];
+        }
+    }
+    return w;
+}
+
 void tf_tripagg_finish(tf_tripagg *a)
 {
     flush_cell(a);
     a->open = 0;
-    if (a->unsorted) {
-        /* a cell came back: sort, and merge the pieces of each group */
-        qsort(a->groups.v, a->groups.n, sizeof *a->groups.v, group_cmp);
-        size_t w = 0;
-        for (size_t i = 0; i < a->groups.n; i++) {
-            tf_group *g = &a->groups.v[i];
-            if (w && !group_cmp(&a->groups.v[w - 1], g)) {
-                tf_group *m = &a->groups.v[w - 1];
-                m->count += g->count;
-                if (g->first < m->first) m->first = g->first;
-                if (g->last > m->last) m->last = g->last;
-                for (int k = 0; k < 4; k++) m->sum[k] += g->sum[k];
-            } else {
-                a->groups.v[w++] = *g;
-            }
-        }
-        a->groups.n = w;
-        a->unsorted = 0;
-    }
+    /* a cell came back: sort, and merge the pieces of each group */
+    if (a->unsorted) a->groups.n = tf_groups_merge(a->groups.v, a->groups.n);
+    a->unsorted = 0;
     a->fact_list.n = 0;
     const tf_fact *f;
     for (size_t i = 0; (f = tf_fmap_next(&a->facts, &i));) tf_vec_push(&a->fact_list, *f);

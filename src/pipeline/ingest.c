@@ -307,6 +307,7 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     int64_t unique = 0, dups = 0;
     ingest_scatter(&ctx, &un);
     if ((rc = tf_lake_run_begin(o->lake, run_id, &lr, err))) goto failed;
+    tf_lake_run_set_file_rows(lr, o->file_rows);
     /* from here to the commit, one run at a time per lake */
     if ((rc = tf_lake_run_lock(lr, 0, err)) == TF_ESTATE) {
         stage(bus, source, "waiting", t0); /* another run of this lake is committing */
@@ -383,7 +384,8 @@ failed:
     snprintf(res->status, sizeof res->status, "failed");
 cleanup:
     res->counts = counts;
-    for (int c = 0; c < ctx.nchunks; c++) chunk_free(&ctx.chunks[c]);
+    for (int c = 0; c < ctx.nchunks; c++) chunk_free(&ctx, &ctx.chunks[c]);
+    tf_pool_free(&ctx.row_pool);
     free(ctx.chunks);
     ingest_names_free(&ctx);
     intern_free(&ctx.names[0]);

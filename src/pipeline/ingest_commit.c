@@ -89,122 +89,249 @@ static int add_dims(tf_store *s, ingest_ctx *ctx, int kind, const char *used, in
 }
 
 /* ---- lake writers ----
- * Writer threads take the partitions, largest first, and write each one's
- * files in spatial order, aggregating its facts and groups in the same pass
- * (tripagg.h); this thread puts each partition's aggregates into the
- * transaction as soon as they are ready. */
-typedef struct part_aggs {
-    struct part_aggs *next;
+ * The partitions' files are written by a pool of threads working through
+ * one list of tasks: first every partition is put in spatial order
+ * (prepare), then its files are written — a big partition as several files
+ * of about equal size, so that the threads stay busy to the end.  Each file
+ * task aggregates its rows while writing them (tripagg.h).  This thread
+ * puts a region's facts and groups into the transaction as soon as every
+ * file of the region is written, after merging the pieces exactly, so the
+ * stored values never depend on timing or on how the files were cut.
+ * Regions go largest first, so the work left after the writers finish is
+ * the smallest region's. */
+#define MIN_SPLIT_ROWS (INT64_C(1) << 20) /* files are split for balance only down to this size */
+
+typedef struct wtask {
+    int part;   /* index into the partitions */
+    int file;   /* -1: prepare the partition; else the file to write */
+    int64_t from, to;
+    /* results of a file task */
     tf_fact *facts;
     tf_group *groups;
     size_t nfacts, ngroups;
-} part_aggs;
+} wtask;
+
+typedef struct wpart {
+    tf_lake_part *lp;
+    int prepared; /* under the lock */
+    int region;   /* run region id */
+} wpart;
 
 typedef struct writers {
     ingest_ctx *ctx;
     units *u;
     tf_lake_run *lr;
     const tf_grid *grid;
-    int *order; /* partitions, largest first */
+    wpart *parts;
+    wtask *tasks;
+    int ntasks;
     atomic_int next;
     tf_err_once err;
     pthread_mutex_t lock;
-    pthread_cond_t ready;
-    part_aggs *head, **tail; /* finished partitions, oldest first */
-    int running;             /* writer threads still working */
+    pthread_cond_t changed;
+    int *tasks_left;     /* by run region id: file tasks not yet done */
+    int running;         /* writer threads still working */
 } writers;
 
 static void visit_row(void *ud, const tf_trip *t, uint64_t origin_bits) { tf_tripagg_add(ud, t, origin_bits); }
 
-static void *write_partitions(void *ud)
+static int prepare_part(writers *w, int p, tf_lake_scratch *sc)
 {
-    writers *w = ud;
-    tf_tripagg agg;
-    tf_tripagg_init(&agg, w->grid);
-    for (;;) {
-        int i = atomic_fetch_add(&w->next, 1);
-        if (i >= w->u->nparts || w->err.failed || tf_sig_interrupted()) break;
-        int p = w->order[i];
-        const tf_trip *segs[KEY_BUCKETS];
-        int64_t rows[KEY_BUCKETS];
-        for (int b = 0; b < KEY_BUCKETS; b++) {
-            segs[b] = w->u->rows[p * KEY_BUCKETS + b];
-            rows[b] = w->u->n[p * KEY_BUCKETS + b];
-        }
-        part_key pk = w->u->keys[p];
-        tf_err e;
-        tf_tripagg_reset(&agg);
-        if (tf_lake_run_write(w->lr, pk.region, w->ctx->canon[TF_DIM_REGION][pk.region], pk.month, segs, rows,
-                              KEY_BUCKETS, (const char *const *)w->ctx->canon[TF_DIM_DATASOURCE], visit_row, &agg,
-                              &e)) {
-            tf_err_once_set(&w->err, &e);
-            break;
-        }
-        tf_tripagg_finish(&agg);
-        part_aggs *pa = tf_xcalloc(1, sizeof *pa);
-        pa->nfacts = agg.fact_list.n;
-        pa->ngroups = agg.groups.n;
-        pa->facts = tf_xmalloc((pa->nfacts + 1) * sizeof *pa->facts);
-        pa->groups = tf_xmalloc((pa->ngroups + 1) * sizeof *pa->groups);
-        if (pa->nfacts) memcpy(pa->facts, agg.fact_list.v, pa->nfacts * sizeof *pa->facts);
-        if (pa->ngroups) memcpy(pa->groups, agg.groups.v, pa->ngroups * sizeof *pa->groups);
-        pthread_mutex_lock(&w->lock);
-        *w->tail = pa;
-        w->tail = &pa->next;
-        pthread_cond_signal(&w->ready);
-        pthread_mutex_unlock(&w->lock);
+    const tf_trip *segs[KEY_BUCKETS];
+    int64_t rows[KEY_BUCKETS];
+    for (int b = 0; b < KEY_BUCKETS; b++) {
+        segs[b] = w->u->rows[p * KEY_BUCKETS + b];
+        rows[b] = w->u->n[p * KEY_BUCKETS + b];
     }
-    tf_tripagg_free(&agg);
+    part_key pk = w->u->keys[p];
+    tf_lake_part *lp;
+    int rc = tf_lake_part_prepare(w->lr, pk.region, w->ctx->canon[TF_DIM_REGION][pk.region], pk.month, segs, rows,
+                                  KEY_BUCKETS, (const char *const *)w->ctx->canon[TF_DIM_DATASOURCE], sc, &lp);
     pthread_mutex_lock(&w->lock);
-    w->running--;
-    pthread_cond_signal(&w->ready);
-    pthread_mutex_unlock(&w->lock);
-    return NULL;
-}
-
-static void part_aggs_free(part_aggs *pa)
-{
-    free(pa->facts);
-    free(pa->groups);
-    free(pa);
-}
-
-/* Take finished partitions' aggregates into the transaction until every
- * writer is done (after a failure: only wait for them). */
-static int add_aggregates(tf_store *s, writers *w, const int64_t *rid, const int64_t *did, int rc, tf_err *err)
-{
-    pthread_mutex_lock(&w->lock);
-    for (;;) {
-        while (!w->head && w->running) pthread_cond_wait(&w->ready, &w->lock);
-        part_aggs *pa = w->head;
-        if (!pa) break;
-        w->head = NULL;
-        w->tail = &w->head;
-        pthread_mutex_unlock(&w->lock);
-        while (pa) {
-            part_aggs *next = pa->next;
-            if (!rc) rc = tf_trips_add_facts(s, pa->facts, pa->nfacts, rid, did, err);
-            if (!rc) rc = tf_trips_add_groups(s, pa->groups, pa->ngroups, rid, err);
-            if (rc) w->err.failed = 1; /* the writers stop early */
-            part_aggs_free(pa);
-            pa = next;
-        }
-        pthread_mutex_lock(&w->lock);
-    }
+    w->parts[p].lp = lp;
+    w->parts[p].prepared = 1;
+    pthread_cond_broadcast(&w->changed);
     pthread_mutex_unlock(&w->lock);
     return rc;
 }
 
+static int write_part_file(writers *w, wtask *t, tf_tripagg *agg, tf_lake_scratch *sc, tf_err *err)
+{
+    wpart *wp = &w->parts[t->part];
+    pthread_mutex_lock(&w->lock);
+    while (!wp->prepared) pthread_cond_wait(&w->changed, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+    tf_tripagg_reset(agg);
+    int rc = tf_lake_part_write(wp->lp, t->file, t->from, t->to, visit_row, agg, sc, err);
+    if (rc) return rc;
+    tf_tripagg_finish(agg);
+    t->nfacts = agg->fact_list.n;
+    t->ngroups = agg->groups.n;
+    t->facts = tf_xmalloc((t->nfacts + 1) * sizeof *t->facts);
+    t->groups = tf_xmalloc((t->ngroups + 1) * sizeof *t->groups);
+    if (t->nfacts) memcpy(t->facts, agg->fact_list.v, t->nfacts * sizeof *t->facts);
+    if (t->ngroups) memcpy(t->groups, agg->groups.v, t->ngroups * sizeof *t->groups);
+    pthread_mutex_lock(&w->lock);
+    w->tasks_left[wp->region]--;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+    return TF_OK;
+}
+
+static void *writer_thread(void *ud)
+{
+    writers *w = ud;
+    tf_tripagg agg;
+    tf_tripagg_init(&agg, w->grid);
+    tf_lake_scratch *sc = tf_lake_scratch_new();
+    for (;;) {
+        int i = atomic_fetch_add(&w->next, 1);
+        if (i >= w->ntasks || w->err.failed || tf_sig_interrupted()) break;
+        wtask *t = &w->tasks[i];
+        tf_err e = {0};
+        int rc = t->file < 0 ? prepare_part(w, t->part, sc) : write_part_file(w, t, &agg, sc, &e);
+        if (rc) {
+            tf_err_once_set(&w->err, &e);
+            break;
+        }
+    }
+    tf_tripagg_free(&agg);
+    tf_lake_scratch_free(sc);
+    pthread_mutex_lock(&w->lock);
+    w->running--;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* The task list: partitions by region (largest region first), each
+ * region's partitions largest first; the prepare tasks, then the files. */
 typedef struct sized {
-    int64_t rows;
+    int64_t region_rows, rows;
+    const char *region;
+    int32_t month;
     int part;
 } sized;
 
-static int larger_first(const void *a, const void *b)
+static int by_size(const void *a, const void *b)
 {
     const sized *x = a, *y = b;
+    if (x->region_rows != y->region_rows) return x->region_rows < y->region_rows ? 1 : -1;
+    int c = strcmp(x->region, y->region);
+    if (c) return c;
     if (x->rows != y->rows) return x->rows < y->rows ? 1 : -1;
-    return (x->part > y->part) - (x->part < y->part);
+    return (x->month > y->month) - (x->month < y->month);
+}
+
+static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregions)
+{
+    units *u = w->u;
+    size_t nr = w->ctx->names[TF_DIM_REGION].names.n;
+    int64_t *region_rows = tf_xcalloc(nr + 1, sizeof *region_rows), total = 0;
+    for (int p = 0; p < u->nparts; p++) {
+        region_rows[u->keys[p].region] += u->unique[p];
+        total += u->unique[p];
+    }
+    sized *v = tf_xmalloc(((size_t)u->nparts + 1) * sizeof *v);
+    int nv = 0;
+    for (int p = 0; p < u->nparts; p++)
+        if (u->unique[p])
+            v[nv++] = (sized){region_rows[u->keys[p].region], u->unique[p],
+                              w->ctx->canon[TF_DIM_REGION][u->keys[p].region], u->keys[p].month, p};
+    qsort(v, (size_t)nv, sizeof *v, by_size);
+    /* file size: the user's limit, and small enough that the threads share
+     * the work evenly (4 files per thread), but not below MIN_SPLIT_ROWS */
+    int64_t per_file = tf_lake_run_file_rows(w->lr), even = (total + 4 * nthreads - 1) / (4 * nthreads);
+    if (even < MIN_SPLIT_ROWS) even = MIN_SPLIT_ROWS;
+    if (even < per_file) per_file = even;
+    int ntasks = nv;
+    for (int i = 0; i < nv; i++) ntasks += (int)((v[i].rows + per_file - 1) / per_file);
+    w->tasks = tf_xcalloc((size_t)ntasks + 1, sizeof *w->tasks);
+    w->ntasks = 0;
+    for (int i = 0; i < nv; i++) w->tasks[w->ntasks++] = (wtask){.part = v[i].part, .file = -1};
+    *region_order = tf_xmalloc(((size_t)nv + 1) * sizeof **region_order);
+    *nregions = 0;
+    for (int i = 0; i < nv; i++) {
+        int p = v[i].part, region = (int)u->keys[p].region;
+        int64_t n = v[i].rows, k = (n + per_file - 1) / per_file;
+        for (int64_t f = 0; f < k; f++)
+            w->tasks[w->ntasks++] = (wtask){.part = p, .file = (int)f, .from = n * f / k, .to = n * (f + 1) / k};
+        w->tasks_left[region] += (int)k;
+        w->parts[p].region = region;
+        if (i == 0 || strcmp(v[i - 1].region, v[i].region)) (*region_order)[(*nregions)++] = region;
+    }
+    free(v);
+    free(region_rows);
+}
+
+/* A region's facts and groups, once its files are written: merged across
+ * files (and months) and added to the store. */
+static int add_region(tf_store *s, writers *w, int region, const int64_t *rid, const int64_t *did, tf_err *err)
+{
+    size_t nf = 0, ng = 0;
+    for (int i = 0; i < w->ntasks; i++)
+        if (w->tasks[i].file >= 0 && w->parts[w->tasks[i].part].region == region) {
+            nf += w->tasks[i].nfacts;
+            ng += w->tasks[i].ngroups;
+        }
+    tf_fact *facts = tf_xmalloc((nf + 1) * sizeof *facts);
+    tf_group *groups = tf_xmalloc((ng + 1) * sizeof *groups);
+    nf = ng = 0;
+    for (int i = 0; i < w->ntasks; i++) {
+        wtask *t = &w->tasks[i];
+        if (t->file < 0 || w->parts[t->part].region != region) continue;
+        if (t->nfacts) memcpy(facts + nf, t->facts, t->nfacts * sizeof *facts);
+        if (t->ngroups) memcpy(groups + ng, t->groups, t->ngroups * sizeof *groups);
+        nf += t->nfacts;
+        ng += t->ngroups;
+        free(t->facts);
+        free(t->groups);
+        t->facts = NULL;
+        t->groups = NULL;
+    }
+    nf = tf_facts_merge(facts, nf);
+    ng = tf_groups_merge(groups, ng);
+    int rc = tf_trips_add_facts(s, facts, nf, rid, did, err);
+    if (!rc) rc = tf_trips_add_groups(s, groups, ng, rid, err);
+    free(facts);
+    free(groups);
+    return rc;
+}
+
+/* Add each region as soon as its files are written, until every writer is
+ * done (after a failure: only wait for them). */
+static int add_aggregates(tf_store *s, writers *w, const int *region_order, int nregions, const int64_t *rid,
+                          const int64_t *did, int rc, tf_err *err)
+{
+    for (int r = 0; r < nregions && !rc; r++) {
+        int region = region_order[r];
+        pthread_mutex_lock(&w->lock);
+        while (w->tasks_left[region] && w->running) pthread_cond_wait(&w->changed, &w->lock);
+        int complete = !w->tasks_left[region];
+        pthread_mutex_unlock(&w->lock);
+        if (!complete) break; /* the writers stopped early */
+        rc = add_region(s, w, region, rid, did, err);
+    }
+    if (rc) w->err.failed = 1; /* the writers stop early */
+    pthread_mutex_lock(&w->lock);
+    while (w->running) pthread_cond_wait(&w->changed, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+static void writers_free(writers *w)
+{
+    for (int i = 0; i < w->ntasks; i++) {
+        free(w->tasks[i].facts);
+        free(w->tasks[i].groups);
+    }
+    for (int p = 0; p < w->u->nparts; p++) tf_lake_part_free(w->parts[p].lp);
+    free(w->tasks);
+    free(w->parts);
+    free(w->tasks_left);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->changed);
+    tf_err_once_destroy(&w->err);
 }
 
 int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_event **done, ingest_ctx *ctx,
@@ -219,20 +346,16 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
     w.u = u;
     w.lr = lr;
     w.grid = grid;
-    w.tail = &w.head;
-    sized *by_size = tf_xmalloc(((size_t)u->nparts + 1) * sizeof *by_size);
-    for (int p = 0; p < u->nparts; p++) by_size[p] = (sized){u->unique[p], p};
-    qsort(by_size, (size_t)u->nparts, sizeof *by_size, larger_first);
-    w.order = tf_xmalloc(((size_t)u->nparts + 1) * sizeof *w.order);
-    for (int p = 0; p < u->nparts; p++) w.order[p] = by_size[p].part;
-    free(by_size);
+    w.parts = tf_xcalloc((size_t)u->nparts + 1, sizeof *w.parts);
+    w.tasks_left = tf_xcalloc(nr + 1, sizeof *w.tasks_left);
     tf_err_once_init(&w.err);
     pthread_mutex_init(&w.lock, NULL);
-    pthread_cond_init(&w.ready, NULL);
-    int nt = ctx->threads > 0 ? ctx->threads : 1;
+    pthread_cond_init(&w.changed, NULL);
+    int nt = ctx->threads > 0 ? ctx->threads : 1, *region_order, nregions;
+    plan_tasks(&w, nt, &region_order, &nregions);
     w.running = nt;
     pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
-    for (int t = 0; t < nt; t++) pthread_create(&tids[t], NULL, write_partitions, &w);
+    for (int t = 0; t < nt; t++) pthread_create(&tids[t], NULL, writer_thread, &w);
 
     int rc = tf_store_begin(s, err);
     /* the same bytes may have been loaded by a run that committed since this
@@ -244,7 +367,7 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
     if (!rc) rc = add_dims(s, ctx, TF_DIM_REGION, u->used[TF_DIM_REGION], run_id, rid, err);
     if (!rc) rc = add_dims(s, ctx, TF_DIM_DATASOURCE, u->used[TF_DIM_DATASOURCE], run_id, did, err);
     if (rc) w.err.failed = 1;
-    rc = add_aggregates(s, &w, rid, did, rc, err);
+    rc = add_aggregates(s, &w, region_order, nregions, rid, did, rc, err);
     for (int t = 0; t < nt; t++) pthread_join(tids[t], NULL);
     free(tids);
     if (!rc) rc = tf_err_once_take(&w.err, err);
@@ -265,10 +388,8 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
         tf_store_rollback(s);
     }
     json_decref(finished);
-    pthread_mutex_destroy(&w.lock);
-    pthread_cond_destroy(&w.ready);
-    tf_err_once_destroy(&w.err);
-    free(w.order);
+    writers_free(&w);
+    free(region_order);
     free(rid);
     free(did);
     return rc;

@@ -1,12 +1,13 @@
-/* ingest_dedupe.c — the scatter, dedupe and aggregate stages of ingest.
+/* ingest_dedupe.c — the scatter and dedupe stages of ingest.
  *
- * Rows are moved from the chunks into units: one contiguous array per
- * partition (region, month) and key bucket (the top KEY_BITS bits of the trip
- * key), in input order (each chunk writes into a range reserved by a prefix
- * sum over the chunks before it).  Two equal trips always fall into the same
- * unit, so units are deduplicated independently, in parallel, with a small
- * hash set of keys that stays in cache.  Duplicates are flagged in place
- * (TF_TRIP_DUP); the lake writers aggregate the unique rows (ingest_commit.c). */
+ * Rows are moved from the chunks into units: one array per partition
+ * (region, month) and key bucket (the top KEY_BITS bits of the trip key), in
+ * input order (each chunk writes into a range reserved by a prefix sum over
+ * the chunks before it); then the row pool is released.  Two
+ * equal trips always fall into the same unit, so units are deduplicated
+ * independently, in parallel, with a small hash set of keys that stays in
+ * cache.  Duplicates are flagged in place (TF_TRIP_DUP); the lake writers
+ * aggregate the unique rows (ingest_commit.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +39,7 @@ static void *scatter_thread(void *ud)
                 sc->u->rows[unit][off[unit]++] = b->rows[k];
             }
             row_block *next = b->next;
-            free(b);
+            if (!tf_pool_owns(&ctx->row_pool, b)) free(b);
             b = next;
         }
         ch->head = ch->tail = NULL;
@@ -85,11 +86,16 @@ void ingest_scatter(ingest_ctx *ctx, units *u)
             if ((size_t)k < ch->unit_rows.n) u->n[k] += ch->unit_rows.v[k];
         }
     }
-    for (int k = 0; k < nunits; k++) u->rows[k] = u->n[k] ? tf_xmalloc_big((size_t)u->n[k] * sizeof(tf_trip)) : NULL;
+    /* one allocation on huge pages for every unit */
+    int64_t total = 0;
+    for (int k = 0; k < nunits; k++) total += u->n[k];
+    u->all = tf_xmalloc_big(((size_t)total + 1) * sizeof *u->all);
+    for (int64_t k = 0, at = 0; k < nunits; at += u->n[k], k++) u->rows[k] = u->all + at;
     int nt = ctx->threads < ctx->nchunks ? ctx->threads : ctx->nchunks;
     if (nt < 1) nt = 1;
     run_shared(nt, scatter_thread, &sc);
     free(sc.offset);
+    tf_pool_free(&ctx->row_pool);
 }
 
 void units_free(units *u)
@@ -98,8 +104,7 @@ void units_free(units *u)
     free(u->unique);
     free(u->used[0]);
     free(u->used[1]);
-    int nunits = u->nparts * KEY_BUCKETS;
-    for (int k = 0; k < nunits; k++) free(u->rows[k]);
+    free(u->all);
     free(u->rows);
     free(u->n);
     free(u->keys);
@@ -193,13 +198,15 @@ static void dedupe_unit(dd_worker *w, int unit)
     }
     tf_trip *rows = d->u->rows[unit];
     int64_t dups = 0;
-    for (int64_t k = 0; k < n; k++)
-        if (!keyset_add(&w->ks, rows[k].key, cap)) {
-            rows[k].datasource |= TF_TRIP_DUP;
+    for (int64_t k = 0; k < n; k++) {
+        tf_trip *t = &rows[k];
+        if (!keyset_add(&w->ks, t->key, cap)) {
+            t->datasource |= TF_TRIP_DUP;
             dups++;
         } else {
-            w->used_ds[rows[k].datasource] = 1;
+            w->used_ds[t->datasource] = 1;
         }
+    }
     d->unit_dups[unit] = dups;
 }
 

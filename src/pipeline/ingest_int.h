@@ -43,12 +43,13 @@ typedef struct partmap {
     TF_VEC(part_key) keys;
 } partmap;
 
-/* A block of parsed rows (chunk-owned, freed once scattered). */
+/* A block of parsed rows (from the run's row pool, or the heap when the
+ * pool ran out; chunk-owned).  Rows first: each fills one cache line. */
 typedef struct row_block {
+    tf_trip rows[ROWS_PER_BLOCK];
+    uint32_t unit[ROWS_PER_BLOCK]; /* each row's dedupe unit */
     struct row_block *next;
     uint32_t n;
-    uint32_t unit[ROWS_PER_BLOCK]; /* each row's dedupe unit */
-    tf_trip rows[ROWS_PER_BLOCK];
 } row_block;
 
 typedef struct reject_rec {
@@ -95,6 +96,7 @@ typedef struct ingest_ctx {
     int64_t *db_ids[2];     /* by run id: the store's id, 0 for a new name */
     chunk *chunks;
     int nchunks;
+    tf_pool row_pool;       /* row blocks: huge pages, released after the scatter */
     int threads;
     atomic_int next_chunk;
     atomic_llong bytes_done, rows_done, rejects_seen;
@@ -109,7 +111,7 @@ uint32_t intern_id(intern *in, const char *name, size_t len, uint64_t hash);
 /* Parse every chunk with ctx->threads threads, then repair chunk borders a
  * quoted newline crossed.  Returns TF_OK or TF_ECANCELED (abort set). */
 int ingest_parse(ingest_ctx *ctx);
-void chunk_free(chunk *c);
+void chunk_free(ingest_ctx *ctx, chunk *c);
 
 uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month);
 
@@ -118,14 +120,15 @@ uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month);
 typedef struct units {
     int nparts;
     part_key *keys;     /* by pid */
-    tf_trip **rows;     /* [pid * KEY_BUCKETS + bucket] */
+    tf_trip *all;       /* every unit's rows, one unit after the other */
+    tf_trip **rows;     /* [pid * KEY_BUCKETS + bucket]: into all */
     int64_t *n;
     int64_t *db_region; /* by pid: the store's region id, 0 for a region new to the store */
     int64_t *unique;    /* by pid: rows that are not duplicates (after dedupe) */
     char *used[2];      /* by run name id: a unique row has the name (after dedupe) */
 } units;
 
-/* Move every chunk's rows into units (frees the chunks' row blocks). */
+/* Move every chunk's rows into units (then the row pool is released). */
 void ingest_scatter(ingest_ctx *ctx, units *u);
 void units_free(units *u);
 /* Dedupe each unit, flagging duplicates with TF_TRIP_DUP: trips seen earlier

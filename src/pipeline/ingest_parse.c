@@ -150,11 +150,12 @@ uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month)
     return pid;
 }
 
-static inline void row_push(chunk *c, const tf_trip *t, uint32_t unit)
+static inline void row_push(ingest_ctx *ctx, chunk *c, const tf_trip *t, uint32_t unit)
 {
     row_block *b = c->tail;
     if (!b || b->n == ROWS_PER_BLOCK) {
-        b = tf_xmalloc(sizeof *b);
+        b = tf_pool_alloc(&ctx->row_pool, sizeof *b);
+        if (!b) b = tf_xmalloc(sizeof *b);
         b->next = NULL;
         b->n = 0;
         if (c->tail) c->tail->next = b;
@@ -192,22 +193,22 @@ static inline void count_unit(chunk *c, size_t unit)
     c->unit_rows.v[unit]++;
 }
 
-static void free_rows(chunk *c)
+static void free_rows(ingest_ctx *ctx, chunk *c)
 {
     row_block *b = c->head;
     while (b) {
         row_block *n = b->next;
-        free(b);
+        if (!tf_pool_owns(&ctx->row_pool, b)) free(b);
         b = n;
     }
     c->head = c->tail = NULL;
     c->nrows = 0;
 }
 
-static void chunk_reset(chunk *c)
+static void chunk_reset(ingest_ctx *ctx, chunk *c)
 {
     tf_arena_free(&c->arena);
-    free_rows(c);
+    free_rows(ctx, c);
     tf_vec_free(&c->unit_rows);
     tf_vec_free(&c->rejects);
     tf_fmap_free(&c->spelling);
@@ -217,10 +218,10 @@ static void chunk_reset(chunk *c)
     c->lines = 0;
 }
 
-void chunk_free(chunk *c)
+void chunk_free(ingest_ctx *ctx, chunk *c)
 {
     tf_arena_free(&c->arena);
-    free_rows(c);
+    free_rows(ctx, c);
     tf_vec_free(&c->unit_rows);
     tf_vec_free(&c->rejects);
     tf_fmap_free(&c->spelling);
@@ -278,7 +279,7 @@ static const memo_ent *name_of(worker *w, chunk *c, memo *mm, const tf_csv_recor
 static void parse_chunk(worker *w, chunk *c, const char *start)
 {
     ingest_ctx *ctx = w->ctx;
-    chunk_reset(c);
+    chunk_reset(w->ctx, c);
     c->begin = start;
     tf_csv_reader r;
     tf_csv_init(&r, start, c->limit, ctx->end, 0);
@@ -316,7 +317,7 @@ static void parse_chunk(worker *w, chunk *c, const char *start)
                 last_month = month;
             }
             uint32_t unit = last_pid * KEY_BUCKETS + (uint32_t)(t.key.hi >> (64 - KEY_BITS));
-            row_push(c, &t, unit);
+            row_push(w->ctx, c, &t, unit);
             count_unit(c, unit);
         } else {
             if (rec.nlines > 1 && !rec.err) {
@@ -403,6 +404,11 @@ int ingest_parse(ingest_ctx *ctx)
     }
     for (int i = 0; i < ctx->nchunks; i++)
         ctx->chunks[i].limit = i + 1 < ctx->nchunks ? ctx->chunks[i + 1].begin : ctx->end;
+    /* address space for every row the input can hold (a valid row takes
+     * more than 32 bytes) plus a partly filled block per chunk; only what is
+     * written is ever backed by memory */
+    size_t max_rows = body / 32 + (size_t)(ctx->nchunks + 1) * ROWS_PER_BLOCK;
+    tf_pool_init(&ctx->row_pool, max_rows / ROWS_PER_BLOCK * sizeof(row_block));
 
     int nt = ctx->threads < ctx->nchunks ? ctx->threads : ctx->nchunks;
     if (nt < 1) nt = 1;
@@ -436,7 +442,7 @@ int ingest_parse(ingest_ctx *ctx)
             if (prev->stop > c->begin) {
                 atomic_fetch_sub(&ctx->rejects_seen, (long long)c->rejects.n);
                 if (prev->stop >= c->limit) {
-                    chunk_reset(c);
+                    chunk_reset(ctx, c);
                     c->begin = c->stop = prev->stop;
                 } else {
                     parse_chunk(&ws[0], c, prev->stop);

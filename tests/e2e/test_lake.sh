@@ -35,6 +35,21 @@ expect_eq "$($DUCK "select column_name || ':' || column_type from (describe sele
 expect_eq "$(sql 'select count(*) from lake_files') files" "$(find "$LAKE/trips" -name '*.parquet' | wc -l) files" "catalog = files on disk"
 expect_eq "$(find "$LAKE/_tripflow/keys" -name '*.keys' | wc -l)" "$(sql 'select count(*) from lake_files')" "a key index per file"
 
+# --file-rows: a partition's new trips split into files of consecutive
+# spatial ranges; identity, facts and groups are those of the unsplit lake
+expect_status 0 "$TF" ingest a.csv --db split.db --file-rows 3000 --quiet
+expect_status 0 "$TF" ingest b.csv --db split.db --file-rows 3000 --quiet
+DB=$T/split.db
+expect_eq "$(sql 'select max(rows) <= 3000 from lake_files')|$(sql 'select count(*) from (select max(rows) - min(rows) as d from lake_files group by region_id, month, run_id) where d > 1')" "1|0" "files hold at most --file-rows rows, cut evenly"
+expect_eq "$(sql 'select count(*) from lake_files')" \
+    "$(DB=$TRIPFLOW_DB sql 'select sum((rows + 2999) / 3000) from lake_files')" "partitions split into ceil(rows / 3000) files"
+expect_eq "$($DUCK "select count(*), count(distinct trip_key) from read_parquet('$T/split.lake/trips/**/*.parquet')" | tail -1)" \
+    "$(DB=$TRIPFLOW_DB sql 'select sum(rows) from lake_files'),$(DB=$TRIPFLOW_DB sql 'select sum(rows) from lake_files')" "each trip once across split files"
+expect_eq "$(sql 'select * from hourly_trips order by 1, 2, 3' | md5sum)" "$(DB=$TRIPFLOW_DB sql 'select * from hourly_trips order by 1, 2, 3' | md5sum)" "split: the same facts"
+expect_eq "$(sql 'select * from trip_groups order by 1, 2, 3, 4' | md5sum)" "$(DB=$TRIPFLOW_DB sql 'select * from trip_groups order by 1, 2, 3, 4' | md5sum)" "split: the same groups"
+expect_eq "$($DUCK "select count(*) from (select f, min(origin_lon) lo, max(origin_lon) hi from (select filename f, origin_lon from read_parquet('$T/split.lake/trips/region=Turin/month=2018-05/part-r1-*.parquet', filename = true)) group by f) a, (select f, min(origin_lon) lo, max(origin_lon) hi from (select filename f, origin_lon from read_parquet('$T/split.lake/trips/region=Turin/month=2018-05/part-r1-*.parquet', filename = true)) group by f) b where a.f < b.f and a.lo = b.lo and a.hi = b.hi" | tail -1)" 0 "split files are different spatial ranges"
+DB=$TRIPFLOW_DB
+
 # lake ls
 expect_status 0 "$TF" lake ls --region turin --format csv
 expect_eq "$(echo "$OUT" | head -1)" "region,month,rows,bytes,row_groups,first_trip,last_trip,origin_min_lon,origin_min_lat,origin_max_lon,origin_max_lat,run_id,path"
