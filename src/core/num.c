@@ -46,14 +46,22 @@ static inline int eight_digits(const char *p, uint64_t *v)
 
 /* Up to eight ASCII digits at p (fewer when fewer than eight bytes remain):
  * how many lead the bytes (0..8), and their value.  The bytes are loaded as
- * one little-endian word; a byte is a digit when its high nibble is 3 and
- * adding 6 keeps it there; the digits are then shifted to the top, padded
- * with '0' below, and converted eight at once. */
-static inline int digit_run(const char *p, size_t avail, uint64_t *v)
+ * one little-endian word — near the end of the text, the word that ends
+ * there, when `back` bytes before p are readable, shifted down — a byte is
+ * a digit when its high nibble is 3 and adding 6 keeps it there, and the
+ * digits are shifted to the top, padded with '0' below, and converted eight
+ * at once. */
+static inline int digit_run(const char *p, size_t avail, size_t back, uint64_t *v)
 {
     uint64_t w = 0;
-    if (avail >= 8) memcpy(&w, p, 8);
-    else memcpy(&w, p, avail);
+    if (avail >= 8) {
+        memcpy(&w, p, 8);
+    } else if (back + avail >= 8) {
+        memcpy(&w, p + avail - 8, 8);
+        w >>= 8 * (8 - avail);
+    } else {
+        memcpy(&w, p, avail);
+    }
     uint64_t nd = ((w & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
                    (((w + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) ^
                   UINT64_C(0x3333333333333333);
@@ -77,24 +85,22 @@ static const uint64_t pow10_u64[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 1
  * then takes the general path). */
 static inline size_t plain_decimal(const char *s, size_t n, double *out)
 {
-    size_t i = s[0] == '-';
-    uint64_t m = 0;
-    size_t d0 = i;
+    size_t i = s[0] == '-', d0 = i;
+    uint64_t m = 0, part;
     while (i < n && (unsigned)(s[i] - '0') <= 9 && i - d0 < 4) m = m * 10 + (uint64_t)(s[i++] - '0');
     size_t id = i - d0;
-    if (!id || i >= n || s[i] != '.' || (id > 1 && s[d0] == '0')) return 0;
+    if (!id || id > 3 || i >= n || s[i] != '.' || (id > 1 && s[d0] == '0')) return 0;
     size_t f0 = ++i;
-    uint64_t part;
-    int k = digit_run(s + i, n - i, &part);
+    int k = digit_run(s + i, n - i, i, &part);
     m = m * pow10_u64[k] + part;
     i += (size_t)k;
     if (k == 8 && i < n) {
-        k = digit_run(s + i, n - i, &part);
+        k = digit_run(s + i, n - i, i, &part);
         m = m * pow10_u64[k] + part;
         i += (size_t)k;
     }
     size_t fd = i - f0;
-    if (!fd || id + fd > 19 || (i < n && ((unsigned)(s[i] - '0') <= 9 || s[i] == 'e' || s[i] == 'E')) || m > (UINT64_C(1) << 53))
+    if (!fd || (i < n && ((unsigned)(s[i] - '0') <= 9 || s[i] == 'e' || s[i] == 'E')) || m > (UINT64_C(1) << 53))
         return 0;
     double v = (double)m / pow10_exact[fd];
     *out = s[0] == '-' ? -v : v;
