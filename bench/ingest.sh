@@ -39,10 +39,38 @@ for n in $SIZES; do
         # DuckDB's own clock (node's start-up left out)
         node -e 'console.log((JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).ms/1000).toFixed(3))' \
             "$W/duck.out" >>"$W/duck.all"
-        rm -f "$W"/bench.db*
+        rm -rf "$W"/bench.db* "$W/bench.lake"
         timed "$W/tf" "$TF" ingest "$f" --db "$W/bench.db" --quiet
         cat "$W/tf.s" >>"$W/tf.all"
     done
     c=$(median <"$W/cat.all") d=$(median <"$W/duck.all") t=$(median <"$W/tf.all")
     echo "| $n | $mb | $c | $d | $t | $(ratio "$d" "$t") | $(ratio "$mb" "$t") | $(awk -v t="$t" -v n="$n" 'BEGIN {printf "%.3f", t / n * 1e6}') | $(($(cat "$W/tf.rss") / 1024)) | $(($(cat "$W/duck.rss") / 1024)) |"
 done
+
+# where the time goes: the stage events of one run on the 5M file (or the
+# largest size of --small), wall and CPU seconds per stage
+n=$(echo $SIZES | tr ' ' '\n' | awk '$1 <= 5000000' | tail -1)
+rm -rf "$W"/bench.db* "$W/bench.lake"
+/usr/bin/time -f '%e %U %S' -o "$W/events.time" "$TF" ingest "$W/trips-$n.csv" --db "$W/bench.db" --events json --quiet >"$W/events.jsonl"
+echo
+echo "stages of one $n-row run (wall and CPU seconds of the whole process between stage events):"
+echo
+echo "| stage | wall s | CPU s | what |"
+echo "| --- | ---: | ---: | --- |"
+node -e '
+const ev = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse)
+  .filter(e => e.type === "stage" || e.type === "finished");
+const what = {hash: "read the file, content hash, run record", parsing: "CSV, WKT and time parsing, keys, names (all threads)",
+  deduplicating: "units by region, month and key bits; in-run and lake duplicates",
+  committing: "lake files in spatial order with facts and groups aggregated on the way; SQL upserts; catalog",
+  commit: "the final SQLite commit, moving the lake files into place, exit"};
+let prev = {name: "hash", t: 0, c: 0};
+for (const e of ev) {
+  const name = e.type === "stage" ? e.stage : "commit", t = e.elapsed_s ?? e.seconds, c = e.cpu_s;
+  console.log(`| ${prev.name} | ${(t - prev.t).toFixed(3)} | ${(c - prev.c).toFixed(3)} | ${what[prev.name] ?? ""} |`);
+  prev = {name, t, c};
+}
+const [wall, user, sys] = require("fs").readFileSync(process.argv[2], "utf8").trim().split(" ").map(Number);
+console.log(`| ${prev.name} | ${(wall - prev.t).toFixed(3)} | ${(user + sys - prev.c).toFixed(3)} | ${what[prev.name]} |`);
+console.log(`| total | ${wall.toFixed(3)} | ${(user + sys).toFixed(3)} | |`);' "$W/events.jsonl" "$W/events.time"
+
