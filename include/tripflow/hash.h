@@ -11,6 +11,10 @@ typedef struct tf_key128 {
 } tf_key128;
 
 tf_key128 tf_hash128(const void *p, size_t n);
+/* The same hash, computed piece by piece: after(piece, len, ud) runs once
+ * each piece is hashed (a mapped file lets the piece's pages go). */
+tf_key128 tf_hash128_pieces(const void *p, size_t n, size_t piece, void (*after)(const void *, size_t, void *),
+                            void *ud);
 uint64_t tf_hash64(const void *p, size_t n);
 static inline int tf_key_eq(tf_key128 a, tf_key128 b) { return a.hi == b.hi && a.lo == b.lo; }
 /* 32 lowercase hex digits, big-endian (hi first) + NUL */

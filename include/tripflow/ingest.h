@@ -21,6 +21,10 @@
 
 typedef struct tf_lake tf_lake;
 
+/* The default memory for rows: a 5M-row file is one segment, and a run of
+ * any size stays under 1 GiB. */
+#define TF_INGEST_MEMORY (INT64_C(640) << 20)
+
 typedef struct tf_ingest_opts {
     tf_lake *lake;               /* the raw layer the trips go to */
     const char *reject_path;     /* NULL: <db without .db>.rejects/run-<id>.csv */
@@ -32,6 +36,7 @@ typedef struct tf_ingest_opts {
     const char *options_json;    /* recorded with the run */
     int64_t chunk_bytes;         /* parse unit (default 8 MiB); tests use small ones */
     int64_t file_rows;           /* most rows per lake file (<= 0: the lake's default) */
+    int64_t memory;              /* bytes for a segment's rows (<= 0: TF_INGEST_MEMORY); bigger inputs go in segments */
 } tf_ingest_opts;
 
 typedef struct tf_ingest_result {

@@ -105,14 +105,17 @@ void tf_lake_run_set_file_rows(tf_lake_run *lr, int64_t rows);
  * parse before it runs concurrently.  wait = 0: TF_ESTATE when another run
  * holds it; wait = 1: blocks (TF_ECANCELED on SIGINT/SIGTERM). */
 int tf_lake_run_lock(tf_lake_run *lr, int wait, tf_err *err);
-/* Before dedupe, under the lock: name the partitions the run touches (region ids of the
- * store) so their live files' key indexes are opened. */
-int tf_lake_run_prepare(tf_lake_run *lr, const int64_t *region_ids, const int32_t *months, int n, tf_err *err);
+/* Before each dedupe, under the lock: the partitions it will look at, by
+ * the run's region ids (tags) with the store's (0 for a region new to the
+ * store) and months; their live files' key indexes are opened, and those of
+ * the files this run has staged so far. */
+int tf_lake_run_prepare(tf_lake_run *lr, const uint32_t *tags, const int64_t *region_ids, const int32_t *months, int n,
+                        tf_err *err);
 /* How many stored keys of a partition have top 6 bits bucket (no I/O). */
-int64_t tf_lake_run_key_count(const tf_lake_run *lr, int64_t region_id, int32_t month, int bucket);
+int64_t tf_lake_run_key_count(const tf_lake_run *lr, uint32_t tag, int32_t month, int bucket);
 /* Every stored key of a partition whose top 6 bits are bucket, to fn.  Safe
  * from several threads. */
-int tf_lake_run_keys(tf_lake_run *lr, int64_t region_id, int32_t month, int bucket, void (*fn)(void *ud, tf_key128 k),
+int tf_lake_run_keys(tf_lake_run *lr, uint32_t tag, int32_t month, int bucket, void (*fn)(void *ud, tf_key128 k),
                      void *ud, tf_err *err);
 /* A partition's new trips (segments of rows, kept, not copied, until the
  * files are written; TF_TRIP_DUP rows are skipped)

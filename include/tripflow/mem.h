@@ -23,21 +23,19 @@ char *tf_xstrndup(const char *s, size_t n);
 /* printf into a fresh heap string */
 char *tf_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- pool: a reserved span of address space that threads carve blocks
- * from with one atomic add; backed by huge pages as it is touched and
- * released at once, so millions of rows cost a few thousand page faults and
- * no frees.  tf_pool_alloc returns NULL once the reservation is used up
- * (callers fall back to tf_xmalloc). ---- */
-typedef struct tf_pool {
+/* ---- span: address space reserved at once, backed by memory (huge pages
+ * where the kernel allows) only where it is written, and given back by
+ * range: millions of rows cost a few thousand page faults and no frees. ---- */
+typedef struct tf_span {
     unsigned char *base;
     size_t size;
-    _Atomic size_t used;
-} tf_pool;
+} tf_span;
 
-void tf_pool_init(tf_pool *p, size_t reserve);
-void *tf_pool_alloc(tf_pool *p, size_t n); /* 64-byte aligned, uninitialised */
-int tf_pool_owns(const tf_pool *p, const void *ptr);
-void tf_pool_free(tf_pool *p);
+int tf_span_reserve(tf_span *s, size_t size); /* 0, or -1 (errno set) */
+/* Give back the memory of the whole pages inside [off, off + len) (they read
+ * as zeros afterwards). */
+void tf_span_release(tf_span *s, size_t off, size_t len);
+void tf_span_free(tf_span *s);
 
 /* ---- arena ---- */
 typedef struct tf_arena_block tf_arena_block;

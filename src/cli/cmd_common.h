@@ -24,7 +24,7 @@
 typedef struct ingest_conf {
     const char *db, *lake, *reject, *max_rejects, *notify_url, *timezone;
     int events, quiet;
-    int64_t threads, cell_precision, time_bucket, chunk_size, file_rows;
+    int64_t threads, cell_precision, time_bucket, chunk_size, file_rows, memory;
     /* watch only */
     int64_t settle;
 } ingest_conf;

@@ -37,6 +37,9 @@ static const tf_opt ingest_opts[] = {
      "bytes of input per parse task (tuning)", NULL, NULL},
     {"file-rows", TF_OPT_INT, offsetof(ingest_conf, file_rows), "16777216", "N",
      "lake files hold at most N rows: a partition with more new trips is split into several files", NULL, NULL},
+    {"memory", TF_OPT_SIZE, offsetof(ingest_conf, memory), "640M", NULL,
+     "memory for parsed rows: a bigger input is processed in segments of that size (still one run, one commit)",
+     NULL, NULL},
     TF_OPT_END,
 };
 
@@ -67,6 +70,8 @@ int tf_ingest_setup(ingest_conf *c, tf_ingest_opts *o, tf_tz **tz, tf_err *err)
     o->chunk_bytes = c->chunk_size;
     if (c->file_rows < 1) return tf_errf(err, TF_EINVAL, "--file-rows: at least 1");
     o->file_rows = c->file_rows;
+    if (c->memory < (16 << 20)) return tf_errf(err, TF_EINVAL, "--memory: at least 16M");
+    o->memory = c->memory;
     if (tf_tz_open(c->timezone, tz, err)) return err->code;
     o->tz = *tz;
     o->reject_path = c->reject;

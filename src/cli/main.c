@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "tripflow/cli.h"
 #include "tripflow/mem.h"
@@ -11,6 +14,12 @@
 
 int main(int argc, char **argv)
 {
+#ifdef __GLIBC__
+    /* A fixed mmap threshold: glibc would otherwise raise it after each
+     * large free and keep freed buffers (chunk rows, writer pages) in the
+     * heap, so a run bounded by --memory would hold twice its budget. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         tf_cli_overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

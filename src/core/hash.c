@@ -10,6 +10,22 @@ tf_key128 tf_hash128(const void *p, size_t n)
     return (tf_key128){h.low64, h.high64};
 }
 
+tf_key128 tf_hash128_pieces(const void *p, size_t n, size_t piece, void (*after)(const void *, size_t, void *),
+                            void *ud)
+{
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) abort();
+    XXH3_128bits_reset(st);
+    for (size_t at = 0; at < n; at += piece) {
+        size_t len = n - at < piece ? n - at : piece;
+        XXH3_128bits_update(st, (const char *)p + at, len);
+        if (after) after((const char *)p + at, len, ud);
+    }
+    XXH128_hash_t h = XXH3_128bits_digest(st);
+    XXH3_freeState(st);
+    return (tf_key128){h.low64, h.high64};
+}
+
 uint64_t tf_hash64(const void *p, size_t n) { return XXH3_64bits(p, n); }
 
 void tf_key_hex(tf_key128 k, char out[33])

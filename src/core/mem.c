@@ -2,7 +2,6 @@
 #include "tripflow/mem.h"
 
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -84,42 +83,35 @@ char *tf_xasprintf(const char *fmt, ...)
     return p;
 }
 
-/* ---- pool ---- */
-void tf_pool_init(tf_pool *p, size_t reserve)
+/* ---- span ---- */
+int tf_span_reserve(tf_span *s, size_t size)
 {
     const size_t huge = (size_t)2 << 20;
-    p->size = (reserve + huge - 1) & ~(huge - 1);
-    atomic_init(&p->used, 0);
-    p->base = NULL;
-    if (!p->size) return;
-    void *m = mmap(NULL, p->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    s->size = (size + huge - 1) & ~(huge - 1);
+    s->base = NULL;
+    if (!s->size) return 0;
+    void *m = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) {
-        p->size = 0; /* every tf_pool_alloc falls back */
-        return;
+        s->size = 0;
+        return -1;
     }
-    madvise(m, p->size, MADV_HUGEPAGE);
-    p->base = m;
+    madvise(m, s->size, MADV_HUGEPAGE);
+    s->base = m;
+    return 0;
 }
 
-void *tf_pool_alloc(tf_pool *p, size_t n)
+void tf_span_release(tf_span *s, size_t off, size_t len)
 {
-    n = (n + 63) & ~(size_t)63;
-    size_t at = atomic_fetch_add(&p->used, n);
-    if (!p->base || at + n > p->size || at + n < at) return NULL;
-    return p->base + at;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t a = (off + page - 1) & ~(page - 1), b = (off + len) & ~(page - 1);
+    if (s->base && b > a && b <= s->size) madvise(s->base + a, b - a, MADV_DONTNEED);
 }
 
-int tf_pool_owns(const tf_pool *p, const void *ptr)
+void tf_span_free(tf_span *s)
 {
-    const unsigned char *c = ptr;
-    return p->base && c >= p->base && c < p->base + p->size;
-}
-
-void tf_pool_free(tf_pool *p)
-{
-    if (p->base) munmap(p->base, p->size);
-    p->base = NULL;
-    p->size = 0;
+    if (s->base) munmap(s->base, s->size);
+    s->base = NULL;
+    s->size = 0;
 }
 
 /* ---- arena ---- */

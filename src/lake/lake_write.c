@@ -22,7 +22,7 @@
 #define TF_LAKE_ROW_GROUP_ROWS 65536          /* small enough for bounding-box pruning */
 
 typedef struct part_keys {
-    int64_t region_id;
+    uint32_t tag; /* the run's region id */
     int32_t month;
     TF_VEC(keyfile) files;
 } part_keys;
@@ -108,8 +108,19 @@ int tf_lake_run_lock(tf_lake_run *lr, int wait, tf_err *err)
 
 int64_t tf_lake_run_files(const tf_lake_run *lr) { return (int64_t)lr->files.n; }
 
-int tf_lake_run_prepare(tf_lake_run *lr, const int64_t *region_ids, const int32_t *months, int n, tf_err *err)
+static void parts_close(tf_lake_run *lr)
 {
+    for (size_t p = 0; p < lr->parts.n; p++) {
+        for (size_t f = 0; f < lr->parts.v[p].files.n; f++) keyfile_close(&lr->parts.v[p].files.v[f]);
+        tf_vec_free(&lr->parts.v[p].files);
+    }
+    lr->parts.n = 0;
+}
+
+int tf_lake_run_prepare(tf_lake_run *lr, const uint32_t *tags, const int64_t *region_ids, const int32_t *months, int n,
+                        tf_err *err)
+{
+    parts_close(lr);
     sqlite3_stmt *st;
     int rc = tf_sql_prepare(tf_store_sqlite(lr->lake->store),
                             "SELECT path, run_id FROM lake_files WHERE region_id = ? AND month = ? ORDER BY path", &st,
@@ -118,14 +129,14 @@ int tf_lake_run_prepare(tf_lake_run *lr, const int64_t *region_ids, const int32_
     for (int i = 0; i < n && !rc; i++) {
         part_keys pk;
         memset(&pk, 0, sizeof pk);
-        pk.region_id = region_ids[i];
+        pk.tag = tags[i];
         pk.month = months[i];
         char mt[8];
         lake_month_text(months[i], mt);
         sqlite3_bind_int64(st, 1, region_ids[i]);
         sqlite3_bind_text(st, 2, mt, -1, SQLITE_TRANSIENT);
         int r;
-        while (!rc && (r = tf_sql_step_row(st, err)) == 1) {
+        while (region_ids[i] && !rc && (r = tf_sql_step_row(st, err)) == 1) {
             const char *rel = (const char *)sqlite3_column_text(st, 0);
             int64_t run = sqlite3_column_int64(st, 1);
             char *kp = lake_locate(lr->lake, rel, run, "keys");
@@ -145,30 +156,37 @@ int tf_lake_run_prepare(tf_lake_run *lr, const int64_t *region_ids, const int32_
             if (r < 0) rc = err->code;
         }
         sqlite3_reset(st);
+        /* and the files this run has staged already */
+        for (size_t f = 0; f < lr->files.n && !rc; f++) {
+            const staged *sf = &lr->files.v[f];
+            if (sf->tag != tags[i] || sf->month != months[i]) continue;
+            keyfile kf;
+            if (!(rc = keyfile_open(sf->key_tmp, &kf, err))) tf_vec_push(&pk.files, kf);
+        }
         tf_vec_push(&lr->parts, pk);
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-int64_t tf_lake_run_key_count(const tf_lake_run *lr, int64_t region_id, int32_t month, int bucket)
+int64_t tf_lake_run_key_count(const tf_lake_run *lr, uint32_t tag, int32_t month, int bucket)
 {
     int64_t n = 0;
     for (size_t p = 0; p < lr->parts.n; p++) {
         const part_keys *pk = &lr->parts.v[p];
-        if (pk->region_id != region_id || pk->month != month) continue;
+        if (pk->tag != tag || pk->month != month) continue;
         for (size_t f = 0; f < pk->files.n; f++)
             n += (int64_t)(pk->files.v[f].start[bucket + 1] - pk->files.v[f].start[bucket]);
     }
     return n;
 }
 
-int tf_lake_run_keys(tf_lake_run *lr, int64_t region_id, int32_t month, int bucket, void (*fn)(void *, tf_key128),
-                     void *ud, tf_err *err)
+int tf_lake_run_keys(tf_lake_run *lr, uint32_t tag, int32_t month, int bucket, void (*fn)(void *, tf_key128), void *ud,
+                     tf_err *err)
 {
     for (size_t p = 0; p < lr->parts.n; p++) {
         part_keys *pk = &lr->parts.v[p];
-        if (pk->region_id != region_id || pk->month != month) continue;
+        if (pk->tag != tag || pk->month != month) continue;
         tf_buf buf = {0};
         int rc = TF_OK;
         for (size_t f = 0; f < pk->files.n && !rc; f++) {
@@ -511,10 +529,7 @@ void tf_lake_run_free(tf_lake_run *lr)
     }
     if (lr->owner_fd >= 0) close(lr->owner_fd);
     if (lr->commit_fd >= 0) close(lr->commit_fd);
-    for (size_t p = 0; p < lr->parts.n; p++) {
-        for (size_t f = 0; f < lr->parts.v[p].files.n; f++) keyfile_close(&lr->parts.v[p].files.v[f]);
-        tf_vec_free(&lr->parts.v[p].files);
-    }
+    parts_close(lr);
     tf_vec_free(&lr->parts);
     for (size_t i = 0; i < lr->files.n; i++) {
         free(lr->files.v[i].rel);

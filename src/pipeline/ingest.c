@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ingest_int.h"
@@ -25,11 +26,30 @@ static char *default_reject_path(tf_store *s, int64_t run_id)
     return tf_xasprintf("%.*s.rejects/run-%lld.csv", (int)n, db, (long long)run_id);
 }
 
+static void drop_pages(const void *p, size_t n, void *ud)
+{
+    (void)ud;
+    uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, b = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 /* a stage begins: where the time went so far (wall and CPU of the process) */
 static void stage(tf_events *bus, const char *source, const char *name, double t0)
 {
     tf_events_emit(bus, "stage", json_pack("{s:s, s:s, s:f, s:f}", "source", source, "stage", name, "elapsed_s",
                                            tf_mono_s() - t0, "cpu_s", tf_cpu_s()));
+}
+
+/* a stage of one segment of several: says which */
+static void seg_stage(tf_events *bus, const char *source, const char *name, double t0, int seg, int nseg)
+{
+    if (nseg <= 1) {
+        stage(bus, source, name, t0);
+        return;
+    }
+    tf_events_emit(bus, "stage", json_pack("{s:s, s:s, s:i, s:i, s:f, s:f}", "source", source, "stage", name,
+                                           "segment", seg, "segments", nseg, "elapsed_s", tf_mono_s() - t0, "cpu_s",
+                                           tf_cpu_s()));
 }
 
 static json_t *counts_json(const char *source, const tf_run_counts *c)
@@ -42,6 +62,7 @@ static json_t *counts_json(const char *source, const tf_run_counts *c)
 /* ---- the parse stage runs in a driver thread while this thread reports progress ---- */
 typedef struct driver {
     ingest_ctx *ctx;
+    int c0, c1;
     int rc;
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -51,7 +72,7 @@ typedef struct driver {
 static void *drive_parse(void *ud)
 {
     driver *d = ud;
-    int rc = ingest_parse(d->ctx);
+    int rc = ingest_parse_segment(d->ctx, d->c0, d->c1);
     pthread_mutex_lock(&d->lock);
     d->rc = rc;
     d->done = 1;
@@ -73,13 +94,12 @@ static void progress(tf_events *bus, ingest_ctx *ctx, const char *source, double
                              el > 0 ? (double)rows / el : 0.0));
 }
 
-static int run_parse(ingest_ctx *ctx, tf_events *bus, const char *source)
+static int run_parse(ingest_ctx *ctx, int c0, int c1, tf_events *bus, const char *source, double t0)
 {
-    driver d = {.ctx = ctx};
+    driver d = {.ctx = ctx, .c0 = c0, .c1 = c1};
     pthread_mutex_init(&d.lock, NULL);
     pthread_cond_init(&d.cond, NULL);
     pthread_t tid;
-    double t0 = tf_mono_s();
     pthread_create(&tid, NULL, drive_parse, &d);
     pthread_mutex_lock(&d.lock);
     while (!d.done) {
@@ -106,15 +126,27 @@ static int run_parse(ingest_ctx *ctx, tf_events *bus, const char *source)
 }
 
 /* ---- rejects: written in line order, the first ones also as events ---- */
-static int write_rejects(ingest_ctx *ctx, tf_events *bus, tf_rejects *rj, const char *source, tf_err *err)
+typedef struct rejects_out {
+    char *path;      /* where they go */
+    tf_rejects *rj;  /* open once a row is rejected */
+    int64_t emitted; /* as events */
+    char first[512]; /* the first, for error messages */
+} rejects_out;
+
+static int write_rejects(ingest_ctx *ctx, int c0, int c1, tf_events *bus, rejects_out *ro, const char *source,
+                         tf_err *err)
 {
-    int64_t emitted = 0;
-    for (int c = 0; c < ctx->nchunks; c++)
+    for (int c = c0; c < c1; c++)
         for (size_t k = 0; k < ctx->chunks[c].rejects.n; k++) {
             reject_rec *r = &ctx->chunks[c].rejects.v[k];
             const char *field = r->field >= 0 ? tf_trip_field_names[r->field] : NULL;
-            if (tf_rejects_add(rj, r->line, field, r->reason, r->rec, r->rec_len, err)) return err->code;
-            if (emitted++ < REJECT_EVENTS_MAX)
+            if (!ro->rj) {
+                if (tf_rejects_open(ro->path, &ro->rj, err)) return err->code;
+                snprintf(ro->first, sizeof ro->first, "%s:%lld: %s%s%s", ctx->path, (long long)r->line,
+                         field ? field : "", field ? ": " : "", r->reason);
+            }
+            if (tf_rejects_add(ro->rj, r->line, field, r->reason, r->rec, r->rec_len, err)) return err->code;
+            if (ro->emitted++ < REJECT_EVENTS_MAX)
                 tf_events_emit(bus, "reject",
                                json_pack("{s:s, s:I, s:s?, s:s}", "source", source, "line", (json_int_t)r->line,
                                          "field", field, "reason", r->reason));
@@ -122,16 +154,14 @@ static int write_rejects(ingest_ctx *ctx, tf_events *bus, tf_rejects *rj, const 
     return TF_OK;
 }
 
-static const char *first_reject(ingest_ctx *ctx, char *buf, size_t n)
+/* The reject file goes into place (also when the run fails: it is kept for
+ * diagnosis); NULL when nothing was rejected. */
+static char *close_rejects(rejects_out *ro, tf_err *err)
 {
-    for (int c = 0; c < ctx->nchunks; c++)
-        if (ctx->chunks[c].rejects.n) {
-            reject_rec *r = &ctx->chunks[c].rejects.v[0];
-            snprintf(buf, n, "%s:%lld: %s%s%s", ctx->path, (long long)r->line,
-                     r->field >= 0 ? tf_trip_field_names[r->field] : "", r->field >= 0 ? ": " : "", r->reason);
-            return buf;
-        }
-    return "";
+    if (!ro->rj) return NULL;
+    int rc = tf_rejects_close(ro->rj, 0, err);
+    ro->rj = NULL;
+    return rc ? NULL : tf_xstrdup(ro->path);
 }
 
 /* A run's final status and its last event commit together (see
@@ -188,7 +218,10 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     res->bytes = (int64_t)size;
 
     char hash[33];
-    tf_key_hex(tf_hash128(data, size), hash);
+    /* a mapped file's pages go as soon as they are hashed: the parse maps
+     * them again chunk by chunk, so a big file never sits in memory whole */
+    tf_key_hex(is_stdin ? tf_hash128(data, size) : tf_hash128_pieces(data, size, (size_t)16 << 20, drop_pages, NULL),
+               hash);
     int64_t same = 0, run_id = 0;
     tf_run_counts counts = {0, 0, 0, 0};
     int rc = tf_runs_find_loaded(s, hash, &same, err);
@@ -245,7 +278,9 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     memset(&un, 0, sizeof un);
     tf_lake_run *lr = NULL;
     char *reject_file = NULL;
-    tf_rejects *rj = NULL;
+    rejects_out ro;
+    memset(&ro, 0, sizeof ro);
+    ro.path = o->reject_path ? tf_xstrdup(o->reject_path) : default_reject_path(s, run_id);
 
     /* header */
     tf_csv_reader hr;
@@ -264,87 +299,100 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
         ctx.body_line = hr.line;
     }
 
-    stage(bus, source, "parsing", t0);
-    rc = run_parse(&ctx, bus, source);
-    counts.rejected = atomic_load(&ctx.rejects_seen);
-    for (int c = 0; c < ctx.nchunks; c++) counts.read += ctx.chunks[c].rows_read;
-
-    char *want_rejects = o->reject_path ? tf_xstrdup(o->reject_path) : default_reject_path(s, run_id);
-    if (counts.rejected) {
-        int rrc = tf_rejects_open(want_rejects, &rj, err);
-        if (!rrc) rrc = write_rejects(&ctx, bus, rj, source, err);
-        if (!rrc) rrc = tf_rejects_close(rj, 0, err);
-        else tf_rejects_close(rj, 1, NULL);
-        rj = NULL;
+    if ((rc = ingest_plan(&ctx, o->memory > 0 ? o->memory : TF_INGEST_MEMORY, err))) goto failed;
+    int nseg = (ctx.nchunks + ctx.seg_chunks - 1) / ctx.seg_chunks;
+    int64_t unique = 0, dups = 0;
+    tf_event *done = NULL;
+    /* Segments: each is parsed, deduplicated (against the lake and the
+     * segments before) and written to staged lake files; the last one
+     * commits the run. */
+    for (int seg = 1, c0 = 0; c0 < ctx.nchunks; seg++) {
+        int c1 = c0 + ctx.seg_chunks < ctx.nchunks ? c0 + ctx.seg_chunks : ctx.nchunks, last = c1 == ctx.nchunks;
+        seg_stage(bus, source, "parsing", t0, seg, nseg);
+        rc = run_parse(&ctx, c0, c1, bus, source, t0);
+        counts.rejected = atomic_load(&ctx.rejects_seen);
+        for (int c = c0; c < c1; c++) counts.read += ctx.chunks[c].rows_read;
+        int rrc = write_rejects(&ctx, c0, c1, bus, &ro, source, err);
         if (rrc) {
             rc = rrc;
-            free(want_rejects);
             goto failed;
         }
-        reject_file = want_rejects;
-        res->reject_file = tf_xstrdup(reject_file);
-    } else {
-        free(want_rejects);
-    }
-    if (rc == TF_ECANCELED) {
-        char first[512];
-        if (atomic_load(&ctx.abort) == 1)
-            rc = tf_errf(err, TF_ELIMIT, "more than %lld rows rejected (--max-rejects); first: %s",
-                         (long long)o->max_rejects.rows, first_reject(&ctx, first, sizeof first));
-        else
-            rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
-        goto failed;
-    }
-    if (tf_reject_limit_exceeded(&o->max_rejects, counts.rejected, counts.read)) {
-        char first[512];
-        rc = tf_errf(err, TF_ELIMIT, "%lld of %lld rows rejected (%.2f%%), more than --max-rejects allows; first: %s",
-                     (long long)counts.rejected, (long long)counts.read,
-                     100.0 * (double)counts.rejected / (double)counts.read, first_reject(&ctx, first, sizeof first));
-        goto failed;
-    }
-
-    stage(bus, source, "deduplicating", t0);
-    int64_t unique = 0, dups = 0;
-    ingest_scatter(&ctx, &un);
-    if ((rc = tf_lake_run_begin(o->lake, run_id, &lr, err))) goto failed;
-    tf_lake_run_set_file_rows(lr, o->file_rows);
-    /* from here to the commit, one run at a time per lake */
-    if ((rc = tf_lake_run_lock(lr, 0, err)) == TF_ESTATE) {
-        stage(bus, source, "waiting", t0); /* another run of this lake is committing */
-        rc = tf_lake_run_lock(lr, 1, err);
-    }
-    if (rc) goto failed;
-    /* test hook: hold the lock a while, so that a concurrent run must wait
-     * (tests/e2e/test_ingest_concurrent.sh) */
-    if (getenv("TRIPFLOW_TEST_HOLD_LOCK_S")) sleep((unsigned)atoi(getenv("TRIPFLOW_TEST_HOLD_LOCK_S")));
-    if ((rc = ingest_resolve_names(s, &ctx, &un, err))) goto failed;
-    {
-        /* the lake's key indexes of the partitions this run touches */
-        int64_t *regions = tf_xcalloc((size_t)un.nparts + 1, sizeof *regions);
-        int32_t *months = tf_xcalloc((size_t)un.nparts + 1, sizeof *months);
-        int np = 0;
-        for (int p = 0; p < un.nparts; p++)
-            if (un.db_region[p]) {
-                regions[np] = un.db_region[p];
-                months[np++] = un.keys[p].month;
+        if (rc == TF_ECANCELED) {
+            if (atomic_load(&ctx.abort) == 1)
+                rc = tf_errf(err, TF_ELIMIT, "more than %lld rows rejected (--max-rejects); first: %s",
+                             (long long)o->max_rejects.rows, ro.first);
+            else
+                rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
+            goto failed;
+        }
+        if (last && tf_reject_limit_exceeded(&o->max_rejects, counts.rejected, counts.read)) {
+            rc = tf_errf(err, TF_ELIMIT,
+                         "%lld of %lld rows rejected (%.2f%%), more than --max-rejects allows; first: %s",
+                         (long long)counts.rejected, (long long)counts.read,
+                         100.0 * (double)counts.rejected / (double)counts.read, ro.first);
+            goto failed;
+        }
+        if (last) {
+            reject_file = close_rejects(&ro, err);
+            if (ro.first[0] && !reject_file) {
+                rc = err->code;
+                goto failed;
             }
-        rc = tf_lake_run_prepare(lr, regions, months, np, err);
-        free(regions);
-        free(months);
-        if (rc) goto failed;
-    }
-    if ((rc = ingest_dedupe(&ctx, &un, lr, &unique, &dups, err))) goto failed;
-    counts.loaded = unique;
-    counts.duplicate = dups;
+            if (reject_file) res->reject_file = tf_xstrdup(reject_file);
+        }
 
-    stage(bus, source, "committing", t0);
-    json_t *fj = counts_json(source, &counts);
-    json_object_set_new(fj, "status", json_string("loaded"));
-    json_object_set_new(fj, "bytes", json_integer((json_int_t)size));
-    if (reject_file) json_object_set_new(fj, "reject_file", json_string(reject_file));
-    tf_event *done = NULL;
-    rc = ingest_commit(s, bus, fj, t0, &done, &ctx, &un, lr, run_id, hash, &same, &grid, grid_found, &counts,
-                       reject_file, err);
+        seg_stage(bus, source, "deduplicating", t0, seg, nseg);
+        ingest_scatter(&ctx, &un);
+        if (!lr) {
+            if ((rc = tf_lake_run_begin(o->lake, run_id, &lr, err))) goto failed;
+            tf_lake_run_set_file_rows(lr, o->file_rows);
+            /* from here to the commit, one run at a time per lake */
+            if ((rc = tf_lake_run_lock(lr, 0, err)) == TF_ESTATE) {
+                stage(bus, source, "waiting", t0); /* another run of this lake is committing */
+                rc = tf_lake_run_lock(lr, 1, err);
+            }
+            if (rc) goto failed;
+            /* test hook: hold the lock a while, so that a concurrent run must
+             * wait (tests/e2e/test_ingest_concurrent.sh) */
+            if (getenv("TRIPFLOW_TEST_HOLD_LOCK_S")) sleep((unsigned)atoi(getenv("TRIPFLOW_TEST_HOLD_LOCK_S")));
+        }
+        if ((rc = ingest_resolve_names(s, &ctx, &un, err))) goto failed;
+        {
+            /* the key indexes of the partitions this segment touches: the
+             * lake's, and the files of the segments before */
+            uint32_t *tags = tf_xcalloc((size_t)un.nparts + 1, sizeof *tags);
+            int32_t *months = tf_xcalloc((size_t)un.nparts + 1, sizeof *months);
+            for (int p = 0; p < un.nparts; p++) {
+                tags[p] = un.keys[p].region;
+                months[p] = un.keys[p].month;
+            }
+            rc = tf_lake_run_prepare(lr, tags, un.db_region, months, un.nparts, err);
+            free(tags);
+            free(months);
+            if (rc) goto failed;
+        }
+        int64_t su = 0, sd = 0;
+        if ((rc = ingest_dedupe(&ctx, &un, lr, &su, &sd, err))) goto failed;
+        unique += su;
+        dups += sd;
+        counts.loaded = unique;
+        counts.duplicate = dups;
+
+        seg_stage(bus, source, last ? "committing" : "writing", t0, seg, nseg);
+        if (!last) {
+            if ((rc = ingest_write_segment(&ctx, &un, lr, &grid, err))) goto failed;
+        } else {
+            json_t *fj = counts_json(source, &counts);
+            json_object_set_new(fj, "status", json_string("loaded"));
+            json_object_set_new(fj, "bytes", json_integer((json_int_t)size));
+            if (reject_file) json_object_set_new(fj, "reject_file", json_string(reject_file));
+            rc = ingest_commit(s, bus, fj, t0, &done, &ctx, &un, lr, run_id, hash, &same, &grid, grid_found, &counts,
+                               reject_file, err);
+        }
+        units_free(&un);
+        for (int c = c0; c < c1; c++) chunk_free(&ctx.chunks[c]);
+        c0 = c1;
+    }
     if (rc == TF_OK) {
         tf_lake_run_committed(lr);
         /* test hook: die between the commit and the move of the lake files,
@@ -380,12 +428,19 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     goto cleanup;
 
 failed:
+    if (ro.rj) {
+        tf_err e3 = {0};
+        reject_file = close_rejects(&ro, &e3);
+        if (reject_file) res->reject_file = tf_xstrdup(reject_file);
+    }
     fail_run(s, bus, run_id, source, &counts, reject_file, err);
     snprintf(res->status, sizeof res->status, "failed");
 cleanup:
     res->counts = counts;
-    for (int c = 0; c < ctx.nchunks; c++) chunk_free(&ctx, &ctx.chunks[c]);
-    tf_pool_free(&ctx.row_pool);
+    for (int c = 0; c < ctx.nchunks; c++) chunk_free(&ctx.chunks[c]);
+    tf_span_free(&ctx.rows);
+    ingest_aggs_free(&ctx);
+    free(ro.path);
     free(ctx.chunks);
     ingest_names_free(&ctx);
     intern_free(&ctx.names[0]);

@@ -1,8 +1,8 @@
-/* ingest_commit.c — the end of an ingest run: the names the run's regions
- * and datasources go by, the lake files written by worker threads while this
- * thread writes dimensions, facts and groups into the run's transaction,
- * then the lake catalog, the run's status and its finished event, the
- * commit, and the move of the lake files into place. */
+/* ingest_commit.c — the end of each segment of an ingest run and of the
+ * run: the names the run's regions and datasources go by, the lake files
+ * written by writer threads (for the last segment while this thread writes
+ * dimensions, facts and groups into the run's transaction), then the lake
+ * catalog, the run's status and its finished event, and the commit. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,15 +28,17 @@ const char *ingest_spelling(ingest_ctx *ctx, int kind, uint32_t id, size_t *len)
 int ingest_resolve_names(tf_store *s, ingest_ctx *ctx, units *u, tf_err *err)
 {
     for (int kind = 0; kind < 2; kind++) {
-        size_t n = ctx->names[kind].names.n;
-        ctx->canon[kind] = tf_xcalloc(n + 1, sizeof(char *));
-        ctx->db_ids[kind] = tf_xcalloc(n + 1, sizeof(int64_t));
-        for (size_t k = 0; k < n; k++) {
+        size_t n = ctx->names[kind].names.n, from = ctx->nresolved[kind];
+        ctx->canon[kind] = tf_xrealloc(ctx->canon[kind], (n + 1) * sizeof(char *));
+        ctx->db_ids[kind] = tf_xrealloc(ctx->db_ids[kind], (n + 1) * sizeof(int64_t));
+        for (size_t k = from; k < n; k++) {
             size_t len;
             const char *sp = ingest_spelling(ctx, kind, (uint32_t)k, &len);
             char *name = tf_xstrndup(sp, len), *canon = NULL;
+            ctx->db_ids[kind][k] = 0;
             int rc = tf_trips_dim_find(s, kind, name, &ctx->db_ids[kind][k], &canon, err);
             ctx->canon[kind][k] = canon ? canon : tf_xstrdup(name);
+            ctx->nresolved[kind] = k + 1;
             free(name);
             if (rc) return rc;
         }
@@ -49,13 +51,30 @@ int ingest_resolve_names(tf_store *s, ingest_ctx *ctx, units *u, tf_err *err)
 void ingest_names_free(ingest_ctx *ctx)
 {
     for (int kind = 0; kind < 2; kind++) {
-        if (ctx->canon[kind])
-            for (size_t k = 0; k < ctx->names[kind].names.n; k++) free(ctx->canon[kind][k]);
+        for (size_t k = 0; k < ctx->nresolved[kind]; k++) free(ctx->canon[kind][k]);
         free(ctx->canon[kind]);
         free(ctx->db_ids[kind]);
         ctx->canon[kind] = NULL;
         ctx->db_ids[kind] = NULL;
+        ctx->nresolved[kind] = 0;
+        free(ctx->used[kind]);
+        ctx->used[kind] = NULL;
+        ctx->nused[kind] = 0;
     }
+}
+
+void ingest_aggs_free(ingest_ctx *ctx)
+{
+    for (size_t r = 0; r < ctx->nacc; r++) {
+        tf_vec_free(&ctx->acc[r].facts);
+        tf_vec_free(&ctx->acc[r].groups);
+    }
+    free(ctx->acc);
+    ctx->acc = NULL;
+    ctx->nacc = 0;
+    free(ctx->files_of);
+    ctx->files_of = NULL;
+    ctx->nfiles_of = 0;
 }
 
 /* ---- dimensions ---- */
@@ -68,10 +87,10 @@ static int name_cmp(const void *a, const void *b)
 
 /* New names get ids in name order, so a database's ids do not depend on
  * which thread met a name first. */
-static int add_dims(tf_store *s, ingest_ctx *ctx, int kind, const char *used, int64_t run_id, int64_t *ids,
-                    tf_err *err)
+static int add_dims(tf_store *s, ingest_ctx *ctx, int kind, int64_t run_id, int64_t *ids, tf_err *err)
 {
-    size_t n = ctx->names[kind].names.n, m = 0;
+    size_t n = ctx->nused[kind], m = 0;
+    const char *used = ctx->used[kind];
     char **names = tf_xmalloc((n + 1) * sizeof *names);
     for (size_t k = 0; k < n; k++)
         if (used[k]) names[m++] = ctx->canon[kind][k];
@@ -226,6 +245,12 @@ static int by_size(const void *a, const void *b)
 static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregions)
 {
     units *u = w->u;
+    ingest_ctx *ctx = w->ctx;
+    if ((size_t)u->nparts > ctx->nfiles_of) {
+        ctx->files_of = tf_xrealloc(ctx->files_of, ((size_t)u->nparts + 1) * sizeof *ctx->files_of);
+        memset(ctx->files_of + ctx->nfiles_of, 0, ((size_t)u->nparts - ctx->nfiles_of) * sizeof *ctx->files_of);
+        ctx->nfiles_of = (size_t)u->nparts;
+    }
     size_t nr = w->ctx->names[TF_DIM_REGION].names.n;
     int64_t *region_rows = tf_xcalloc(nr + 1, sizeof *region_rows), total = 0;
     for (int p = 0; p < u->nparts; p++) {
@@ -254,8 +279,11 @@ static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregio
     for (int i = 0; i < nv; i++) {
         int p = v[i].part, region = (int)u->keys[p].region;
         int64_t n = v[i].rows, k = (n + per_file - 1) / per_file;
+        int first = w->ctx->files_of[p];
         for (int64_t f = 0; f < k; f++)
-            w->tasks[w->ntasks++] = (wtask){.part = p, .file = (int)f, .from = n * f / k, .to = n * (f + 1) / k};
+            w->tasks[w->ntasks++] =
+                (wtask){.part = p, .file = first + (int)f, .from = n * f / k, .to = n * (f + 1) / k};
+        w->ctx->files_of[p] += (int)k;
         w->tasks_left[region] += (int)k;
         w->parts[p].region = region;
         if (i == 0 || strcmp(v[i - 1].region, v[i].region)) (*region_order)[(*nregions)++] = region;
@@ -264,45 +292,54 @@ static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregio
     free(region_rows);
 }
 
-/* A region's facts and groups, once its files are written: merged across
- * files (and months) and added to the store. */
-static int add_region(tf_store *s, writers *w, int region, const int64_t *rid, const int64_t *did, tf_err *err)
+/* A region's facts and groups once its files are written: the pieces of
+ * its files (and months), and what earlier segments left in ctx->acc,
+ * merged exactly; the pieces are freed and the region's acc emptied. */
+static void collect_region(writers *w, int region, region_aggs *out)
 {
-    size_t nf = 0, ng = 0;
-    for (int i = 0; i < w->ntasks; i++)
-        if (w->tasks[i].file >= 0 && w->parts[w->tasks[i].part].region == region) {
-            nf += w->tasks[i].nfacts;
-            ng += w->tasks[i].ngroups;
-        }
-    tf_fact *facts = tf_xmalloc((nf + 1) * sizeof *facts);
-    tf_group *groups = tf_xmalloc((ng + 1) * sizeof *groups);
-    nf = ng = 0;
+    region_aggs ra;
+    memset(&ra, 0, sizeof ra);
+    if ((size_t)region < w->ctx->nacc) {
+        ra = w->ctx->acc[region];
+        memset(&w->ctx->acc[region], 0, sizeof w->ctx->acc[region]);
+    }
+    *out = ra;
     for (int i = 0; i < w->ntasks; i++) {
         wtask *t = &w->tasks[i];
         if (t->file < 0 || w->parts[t->part].region != region) continue;
-        if (t->nfacts) memcpy(facts + nf, t->facts, t->nfacts * sizeof *facts);
-        if (t->ngroups) memcpy(groups + ng, t->groups, t->ngroups * sizeof *groups);
-        nf += t->nfacts;
-        ng += t->ngroups;
+        for (size_t k = 0; k < t->nfacts; k++) tf_vec_push(&out->facts, t->facts[k]);
+        for (size_t k = 0; k < t->ngroups; k++) tf_vec_push(&out->groups, t->groups[k]);
         free(t->facts);
         free(t->groups);
         t->facts = NULL;
         t->groups = NULL;
+        t->nfacts = t->ngroups = 0;
     }
-    nf = tf_facts_merge(facts, nf);
-    ng = tf_groups_merge(groups, ng);
-    int rc = tf_trips_add_facts(s, facts, nf, rid, did, err);
-    if (!rc) rc = tf_trips_add_groups(s, groups, ng, rid, err);
-    free(facts);
-    free(groups);
+    out->facts.n = tf_facts_merge(out->facts.v, out->facts.n);
+    out->groups.n = tf_groups_merge(out->groups.v, out->groups.n);
+}
+
+static int add_region_aggs(tf_store *s, region_aggs *ra, const int64_t *rid, const int64_t *did, tf_err *err)
+{
+    int rc = tf_trips_add_facts(s, ra->facts.v, ra->facts.n, rid, did, err);
+    if (!rc) rc = tf_trips_add_groups(s, ra->groups.v, ra->groups.n, rid, err);
+    tf_vec_free(&ra->facts);
+    tf_vec_free(&ra->groups);
     return rc;
 }
 
-/* Add each region as soon as its files are written, until every writer is
- * done (after a failure: only wait for them). */
+/* Add each region as soon as its files are written — first those only
+ * earlier segments wrote — until every writer is done (after a failure:
+ * only wait for them). */
 static int add_aggregates(tf_store *s, writers *w, const int *region_order, int nregions, const int64_t *rid,
                           const int64_t *did, int rc, tf_err *err)
 {
+    ingest_ctx *ctx = w->ctx;
+    for (size_t r = 0; r < ctx->nacc && !rc; r++) {
+        int here = 0;
+        for (int k = 0; k < nregions; k++) here |= region_order[k] == (int)r;
+        if (!here && (ctx->acc[r].facts.n || ctx->acc[r].groups.n)) rc = add_region_aggs(s, &ctx->acc[r], rid, did, err);
+    }
     for (int r = 0; r < nregions && !rc; r++) {
         int region = region_order[r];
         pthread_mutex_lock(&w->lock);
@@ -310,7 +347,9 @@ static int add_aggregates(tf_store *s, writers *w, const int *region_order, int 
         int complete = !w->tasks_left[region];
         pthread_mutex_unlock(&w->lock);
         if (!complete) break; /* the writers stopped early */
-        rc = add_region(s, w, region, rid, did, err);
+        region_aggs ra;
+        collect_region(w, region, &ra);
+        rc = add_region_aggs(s, &ra, rid, did, err);
     }
     if (rc) w->err.failed = 1; /* the writers stop early */
     pthread_mutex_lock(&w->lock);
@@ -334,6 +373,58 @@ static void writers_free(writers *w)
     tf_err_once_destroy(&w->err);
 }
 
+/* Start the writer threads on a segment's partitions. */
+static void writers_start(writers *w, ingest_ctx *ctx, units *u, tf_lake_run *lr, const tf_grid *grid,
+                          int **region_order, int *nregions, pthread_t **tids)
+{
+    size_t nr = ctx->names[TF_DIM_REGION].names.n;
+    memset(w, 0, sizeof *w);
+    w->ctx = ctx;
+    w->u = u;
+    w->lr = lr;
+    w->grid = grid;
+    w->parts = tf_xcalloc((size_t)u->nparts + 1, sizeof *w->parts);
+    w->tasks_left = tf_xcalloc(nr + 1, sizeof *w->tasks_left);
+    tf_err_once_init(&w->err);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->changed, NULL);
+    int nt = ctx->threads > 0 ? ctx->threads : 1;
+    plan_tasks(w, nt, region_order, nregions);
+    w->running = nt;
+    *tids = tf_xcalloc((size_t)nt, sizeof **tids);
+    for (int t = 0; t < nt; t++) pthread_create(&(*tids)[t], NULL, writer_thread, w);
+}
+
+static void writers_join(writers *w, pthread_t *tids)
+{
+    int nt = w->ctx->threads > 0 ? w->ctx->threads : 1;
+    for (int t = 0; t < nt; t++) pthread_join(tids[t], NULL);
+    free(tids);
+}
+
+int ingest_write_segment(ingest_ctx *ctx, units *u, tf_lake_run *lr, const tf_grid *grid, tf_err *err)
+{
+    writers w;
+    int *region_order, nregions;
+    pthread_t *tids;
+    writers_start(&w, ctx, u, lr, grid, &region_order, &nregions, &tids);
+    writers_join(&w, tids);
+    int rc = tf_err_once_take(&w.err, err);
+    if (!rc && tf_sig_interrupted()) rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
+    if (!rc) {
+        size_t nr = ctx->names[TF_DIM_REGION].names.n;
+        if (nr > ctx->nacc) {
+            ctx->acc = tf_xrealloc(ctx->acc, (nr + 1) * sizeof *ctx->acc);
+            memset(ctx->acc + ctx->nacc, 0, (nr - ctx->nacc) * sizeof *ctx->acc);
+            ctx->nacc = nr;
+        }
+        for (int r = 0; r < nregions; r++) collect_region(&w, region_order[r], &ctx->acc[region_order[r]]);
+    }
+    writers_free(&w);
+    free(region_order);
+    return rc;
+}
+
 int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_event **done, ingest_ctx *ctx,
                   units *u, tf_lake_run *lr, int64_t run_id, const char *hash, int64_t *same_as, const tf_grid *grid,
                   int grid_found, const tf_run_counts *counts, const char *reject_file, tf_err *err)
@@ -341,21 +432,9 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
     size_t nr = ctx->names[TF_DIM_REGION].names.n, nd = ctx->names[TF_DIM_DATASOURCE].names.n;
     int64_t *rid = tf_xcalloc(nr + 1, sizeof *rid), *did = tf_xcalloc(nd + 1, sizeof *did);
     writers w;
-    memset(&w, 0, sizeof w);
-    w.ctx = ctx;
-    w.u = u;
-    w.lr = lr;
-    w.grid = grid;
-    w.parts = tf_xcalloc((size_t)u->nparts + 1, sizeof *w.parts);
-    w.tasks_left = tf_xcalloc(nr + 1, sizeof *w.tasks_left);
-    tf_err_once_init(&w.err);
-    pthread_mutex_init(&w.lock, NULL);
-    pthread_cond_init(&w.changed, NULL);
-    int nt = ctx->threads > 0 ? ctx->threads : 1, *region_order, nregions;
-    plan_tasks(&w, nt, &region_order, &nregions);
-    w.running = nt;
-    pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
-    for (int t = 0; t < nt; t++) pthread_create(&tids[t], NULL, writer_thread, &w);
+    int *region_order, nregions;
+    pthread_t *tids;
+    writers_start(&w, ctx, u, lr, grid, &region_order, &nregions, &tids);
 
     int rc = tf_store_begin(s, err);
     /* the same bytes may have been loaded by a run that committed since this
@@ -364,12 +443,11 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
     if (!rc && !(rc = tf_runs_find_loaded(s, hash, same_as, err)) && *same_as)
         rc = tf_errf(err, TF_EEXIST, "already loaded by run %lld", (long long)*same_as);
     if (!rc && !grid_found) rc = tf_trips_set_grid(s, grid, err);
-    if (!rc) rc = add_dims(s, ctx, TF_DIM_REGION, u->used[TF_DIM_REGION], run_id, rid, err);
-    if (!rc) rc = add_dims(s, ctx, TF_DIM_DATASOURCE, u->used[TF_DIM_DATASOURCE], run_id, did, err);
+    if (!rc) rc = add_dims(s, ctx, TF_DIM_REGION, run_id, rid, err);
+    if (!rc) rc = add_dims(s, ctx, TF_DIM_DATASOURCE, run_id, did, err);
     if (rc) w.err.failed = 1;
     rc = add_aggregates(s, &w, region_order, nregions, rid, did, rc, err);
-    for (int t = 0; t < nt; t++) pthread_join(tids[t], NULL);
-    free(tids);
+    writers_join(&w, tids);
     if (!rc) rc = tf_err_once_take(&w.err, err);
     if (!rc) rc = tf_lake_run_catalog(lr, rid, err);
     if (!rc) rc = tf_runs_finish(s, run_id, "loaded", counts, reject_file, NULL, 0, err);

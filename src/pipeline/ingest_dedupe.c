@@ -3,7 +3,7 @@
  * Rows are moved from the chunks into units: one array per partition
  * (region, month) and key bucket (the top KEY_BITS bits of the trip key), in
  * input order (each chunk writes into a range reserved by a prefix sum over
- * the chunks before it); then the row pool is released.  Two
+ * the chunks before it); each chunk's slot is released once copied.  Two
  * equal trips always fall into the same unit, so units are deduplicated
  * independently, in parallel, with a small hash set of keys that stays in
  * cache.  Duplicates are flagged in place (TF_TRIP_DUP); the lake writers
@@ -28,22 +28,18 @@ static void *scatter_thread(void *ud)
     scatter_ctx *sc = ud;
     ingest_ctx *ctx = sc->ictx;
     for (;;) {
-        int c = atomic_fetch_add(&sc->next, 1);
-        if (c >= ctx->nchunks) break;
+        int c = ctx->seg_c0 + atomic_fetch_add(&sc->next, 1);
+        if (c >= ctx->seg_c1) break;
         chunk *ch = &ctx->chunks[c];
-        int64_t *off = sc->offset + (size_t)c * (size_t)sc->nunits;
-        row_block *b = ch->head;
-        while (b) {
-            for (uint32_t k = 0; k < b->n; k++) {
-                uint32_t unit = b->unit[k];
-                sc->u->rows[unit][off[unit]++] = b->rows[k];
-            }
-            row_block *next = b->next;
-            if (!tf_pool_owns(&ctx->row_pool, b)) free(b);
-            b = next;
+        int64_t *off = sc->offset + (size_t)(c - ctx->seg_c0) * (size_t)sc->nunits;
+        for (int64_t k = 0; k < ch->nrows; k++) {
+            uint32_t unit = ch->unit.v[k];
+            sc->u->rows[unit][off[unit]++] = ch->rows[k];
         }
-        ch->head = ch->tail = NULL;
+        /* the rows are in their units now: the slot's memory goes back */
+        tf_span_release(&ctx->rows, (size_t)((unsigned char *)ch->rows - ctx->rows.base), ctx->slot_bytes);
         ch->nrows = 0;
+        tf_vec_free(&ch->unit);
     }
     return NULL;
 }
@@ -78,9 +74,10 @@ void ingest_scatter(ingest_ctx *ctx, units *u)
     u->rows = tf_xcalloc((size_t)nunits + 1, sizeof *u->rows);
     u->n = tf_xcalloc((size_t)nunits + 1, sizeof *u->n);
     scatter_ctx sc = {.ictx = ctx, .u = u, .nunits = nunits};
-    sc.offset = tf_xcalloc((size_t)ctx->nchunks * (size_t)nunits + 1, sizeof *sc.offset);
-    for (int c = 0; c < ctx->nchunks; c++) {
-        chunk *ch = &ctx->chunks[c];
+    int nch = ctx->seg_c1 - ctx->seg_c0;
+    sc.offset = tf_xcalloc((size_t)nch * (size_t)nunits + 1, sizeof *sc.offset);
+    for (int c = 0; c < nch; c++) {
+        chunk *ch = &ctx->chunks[ctx->seg_c0 + c];
         for (int k = 0; k < nunits; k++) {
             sc.offset[(size_t)c * (size_t)nunits + (size_t)k] = u->n[k];
             if ((size_t)k < ch->unit_rows.n) u->n[k] += ch->unit_rows.v[k];
@@ -91,11 +88,10 @@ void ingest_scatter(ingest_ctx *ctx, units *u)
     for (int k = 0; k < nunits; k++) total += u->n[k];
     u->all = tf_xmalloc_big(((size_t)total + 1) * sizeof *u->all);
     for (int64_t k = 0, at = 0; k < nunits; at += u->n[k], k++) u->rows[k] = u->all + at;
-    int nt = ctx->threads < ctx->nchunks ? ctx->threads : ctx->nchunks;
+    int nt = ctx->threads < nch ? ctx->threads : nch;
     if (nt < 1) nt = 1;
     run_shared(nt, scatter_thread, &sc);
     free(sc.offset);
-    tf_pool_free(&ctx->row_pool);
 }
 
 void units_free(units *u)
@@ -182,8 +178,9 @@ static void dedupe_unit(dd_worker *w, int unit)
     int64_t n = d->u->n[unit];
     if (!n) return;
     int p = unit / KEY_BUCKETS, bucket = unit % KEY_BUCKETS;
-    int64_t stored = 0, region = d->u->db_region ? d->u->db_region[p] : 0;
-    if (d->lake && region) stored = tf_lake_run_key_count(d->lake, region, d->u->keys[p].month, bucket);
+    int64_t stored = 0;
+    uint32_t region = d->u->keys[p].region;
+    if (d->lake) stored = tf_lake_run_key_count(d->lake, region, d->u->keys[p].month, bucket);
     size_t cap = 64;
     while ((int64_t)cap < (n + stored) * 2) cap *= 2;
     keyset_reset(&w->ks, n + stored);
@@ -253,6 +250,16 @@ int ingest_dedupe(ingest_ctx *ctx, units *u, tf_lake_run *lr, int64_t *unique, i
         for (size_t k = 0; k < nds; k++) u->used[TF_DIM_DATASOURCE][k] |= ws[t].used_ds[k];
         free(ws[t].used_ds);
         free(ws[t].ks.slots);
+    }
+    /* and the run's, over every segment */
+    for (int kind = 0; kind < 2; kind++) {
+        size_t n = ctx->names[kind].names.n;
+        if (n > ctx->nused[kind]) {
+            ctx->used[kind] = tf_xrealloc(ctx->used[kind], n + 1);
+            memset(ctx->used[kind] + ctx->nused[kind], 0, n - ctx->nused[kind]);
+            ctx->nused[kind] = n;
+        }
+        for (size_t k = 0; k < n; k++) ctx->used[kind][k] |= u->used[kind][k];
     }
     free(ws);
     free(d.unit_dups);

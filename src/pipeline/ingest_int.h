@@ -15,7 +15,7 @@
 
 #define KEY_BITS 6 /* dedupe units per partition: 64, by the top key bits (as the lake's key files) */
 #define KEY_BUCKETS (1 << KEY_BITS)
-#define ROWS_PER_BLOCK 4096
+#define MIN_ROW_BYTES 16 /* no valid trip row is shorter: bounds the rows of a chunk */
 
 /* Run-wide interning of region and datasource names (case-insensitive).
  * Names live in an arena, so pointers to them are stable. */
@@ -43,15 +43,6 @@ typedef struct partmap {
     TF_VEC(part_key) keys;
 } partmap;
 
-/* A block of parsed rows (from the run's row pool, or the heap when the
- * pool ran out; chunk-owned).  Rows first: each fills one cache line. */
-typedef struct row_block {
-    tf_trip rows[ROWS_PER_BLOCK];
-    uint32_t unit[ROWS_PER_BLOCK]; /* each row's dedupe unit */
-    struct row_block *next;
-    uint32_t n;
-} row_block;
-
 typedef struct reject_rec {
     int64_t line; /* chunk-relative until fixed up */
     int field;    /* tf_trip field index or -1 */
@@ -75,8 +66,9 @@ typedef struct chunk {
     int64_t first_line;        /* global line of begin (after fix-up) */
     int64_t rows_read;
     tf_arena arena;            /* reasons, reject text, spellings */
-    row_block *head, *tail;    /* parsed rows in input order */
-    int64_t nrows;
+    tf_trip *rows;             /* parsed rows in input order, in the chunk's slot */
+    TF_VEC(uint32_t) unit;     /* each row's dedupe unit (pid * KEY_BUCKETS + bucket) */
+    int64_t nrows, cap;
     TF_VEC(int64_t) unit_rows; /* rows per unit (pid * KEY_BUCKETS + bucket) */
     TF_VEC(reject_rec) rejects;
     tf_fmap spelling;          /* first spelling of each name here */
@@ -96,7 +88,17 @@ typedef struct ingest_ctx {
     int64_t *db_ids[2];     /* by run id: the store's id, 0 for a new name */
     chunk *chunks;
     int nchunks;
-    tf_pool row_pool;       /* row blocks: huge pages, released after the scatter */
+    int seg_chunks;         /* chunks per segment (the memory budget) */
+    int seg_c0, seg_c1;     /* the segment being processed */
+    int *files_of;          /* by pid: lake files staged so far */
+    size_t nfiles_of;
+    char *used[2];          /* by run name id: a unique row of the run has the name */
+    size_t nused[2];
+    size_t nresolved[2];    /* names with canon[] and db_ids[] */
+    struct region_aggs *acc; /* by run region id: aggregates of earlier segments */
+    size_t nacc;
+    tf_span rows;           /* a slot per chunk for its parsed rows, released once scattered */
+    size_t slot_bytes;
     int threads;
     atomic_int next_chunk;
     atomic_llong bytes_done, rows_done, rejects_seen;
@@ -108,10 +110,14 @@ void intern_free(intern *in);
 /* run-wide id of a name, adding it when new */
 uint32_t intern_id(intern *in, const char *name, size_t len, uint64_t hash);
 
-/* Parse every chunk with ctx->threads threads, then repair chunk borders a
- * quoted newline crossed.  Returns TF_OK or TF_ECANCELED (abort set). */
-int ingest_parse(ingest_ctx *ctx);
-void chunk_free(ingest_ctx *ctx, chunk *c);
+/* Cut the input into chunks and the chunks into segments that fit the
+ * memory budget (bytes), and reserve the rows' slots. */
+int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err);
+/* Parse chunks [c0, c1) with ctx->threads threads, then repair chunk
+ * borders a quoted newline crossed.  Returns TF_OK or TF_ECANCELED (abort
+ * set: 1 too many rejects, 2 interrupted). */
+int ingest_parse_segment(ingest_ctx *ctx, int c0, int c1);
+void chunk_free(chunk *c);
 
 uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month);
 
@@ -128,7 +134,7 @@ typedef struct units {
     char *used[2];      /* by run name id: a unique row has the name (after dedupe) */
 } units;
 
-/* Move every chunk's rows into units (then the row pool is released). */
+/* Move the segment's rows into units (each chunk's slot is released). */
 void ingest_scatter(ingest_ctx *ctx, units *u);
 void units_free(units *u);
 /* Dedupe each unit, flagging duplicates with TF_TRIP_DUP: trips seen earlier
@@ -136,17 +142,27 @@ void units_free(units *u);
  * u->unique and u->used. */
 int ingest_dedupe(ingest_ctx *ctx, units *u, tf_lake_run *lr, int64_t *unique, int64_t *duplicates, tf_err *err);
 
+/* A region's facts and groups, merged (tripagg.h). */
+typedef struct region_aggs {
+    TF_VEC(tf_fact) facts;
+    TF_VEC(tf_group) groups;
+} region_aggs;
+void ingest_aggs_free(ingest_ctx *ctx);
+
 /* The first spelling of a name in the input (in chunk order). */
 const char *ingest_spelling(ingest_ctx *ctx, int kind, uint32_t id, size_t *len);
-/* canon[] and db_ids[] of every name, and the units' store region ids. */
+/* canon[] and db_ids[] of the names met so far, and the units' store region
+ * ids. */
 int ingest_resolve_names(tf_store *s, ingest_ctx *ctx, units *u, tf_err *err);
 void ingest_names_free(ingest_ctx *ctx);
-/* Write the lake files and commit everything (see ingest_commit.c).  The
- * finished event is made from `finished` (taken) with the run's seconds and
- * CPU seconds since t0 just before it commits with the run, and handed back
- * in *done (NULL when the run failed first).  TF_EEXIST with *same_as set
- * when a run loading the same content committed first (nothing of this run
- * is kept). */
+/* Write a segment's lake files (staged); its aggregates join ctx->acc. */
+int ingest_write_segment(ingest_ctx *ctx, units *u, tf_lake_run *lr, const tf_grid *grid, tf_err *err);
+/* The last segment: write its lake files and commit everything (see
+ * ingest_commit.c).  The finished event is made from `finished` (taken)
+ * with the run's seconds and CPU seconds since t0 just before it commits
+ * with the run, and handed back in *done (NULL when the run failed first).
+ * TF_EEXIST with *same_as set when a run loading the same content committed
+ * first (nothing of this run is kept). */
 int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_event **done, ingest_ctx *ctx,
                   units *u, tf_lake_run *lr, int64_t run_id, const char *hash, int64_t *same_as, const tf_grid *grid,
                   int grid_found, const tf_run_counts *counts, const char *reject_file, tf_err *err);

@@ -150,21 +150,10 @@ uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month)
     return pid;
 }
 
-static inline void row_push(ingest_ctx *ctx, chunk *c, const tf_trip *t, uint32_t unit)
+static inline void row_push(chunk *c, const tf_trip *t, uint32_t unit)
 {
-    row_block *b = c->tail;
-    if (!b || b->n == ROWS_PER_BLOCK) {
-        b = tf_pool_alloc(&ctx->row_pool, sizeof *b);
-        if (!b) b = tf_xmalloc(sizeof *b);
-        b->next = NULL;
-        b->n = 0;
-        if (c->tail) c->tail->next = b;
-        else c->head = b;
-        c->tail = b;
-    }
-    b->unit[b->n] = unit;
-    b->rows[b->n++] = *t;
-    c->nrows++;
+    c->rows[c->nrows++] = *t;
+    tf_vec_push(&c->unit, unit);
 }
 
 typedef struct {
@@ -193,22 +182,11 @@ static inline void count_unit(chunk *c, size_t unit)
     c->unit_rows.v[unit]++;
 }
 
-static void free_rows(ingest_ctx *ctx, chunk *c)
-{
-    row_block *b = c->head;
-    while (b) {
-        row_block *n = b->next;
-        if (!tf_pool_owns(&ctx->row_pool, b)) free(b);
-        b = n;
-    }
-    c->head = c->tail = NULL;
-    c->nrows = 0;
-}
-
-static void chunk_reset(ingest_ctx *ctx, chunk *c)
+static void chunk_reset(chunk *c)
 {
     tf_arena_free(&c->arena);
-    free_rows(ctx, c);
+    c->nrows = 0;
+    c->unit.n = 0;
     tf_vec_free(&c->unit_rows);
     tf_vec_free(&c->rejects);
     tf_fmap_free(&c->spelling);
@@ -218,10 +196,11 @@ static void chunk_reset(ingest_ctx *ctx, chunk *c)
     c->lines = 0;
 }
 
-void chunk_free(ingest_ctx *ctx, chunk *c)
+void chunk_free(chunk *c)
 {
     tf_arena_free(&c->arena);
-    free_rows(ctx, c);
+    c->nrows = 0;
+    tf_vec_free(&c->unit);
     tf_vec_free(&c->unit_rows);
     tf_vec_free(&c->rejects);
     tf_fmap_free(&c->spelling);
@@ -279,7 +258,7 @@ static const memo_ent *name_of(worker *w, chunk *c, memo *mm, const tf_csv_recor
 static void parse_chunk(worker *w, chunk *c, const char *start)
 {
     ingest_ctx *ctx = w->ctx;
-    chunk_reset(w->ctx, c);
+    chunk_reset(c);
     c->begin = start;
     tf_csv_reader r;
     tf_csv_init(&r, start, c->limit, ctx->end, 0);
@@ -317,7 +296,11 @@ static void parse_chunk(worker *w, chunk *c, const char *start)
                 last_month = month;
             }
             uint32_t unit = last_pid * KEY_BUCKETS + (uint32_t)(t.key.hi >> (64 - KEY_BITS));
-            row_push(w->ctx, c, &t, unit);
+            if (c->nrows == c->cap) { /* cannot happen: MIN_ROW_BYTES bounds the rows */
+                atomic_store(&ctx->abort, 3);
+                break;
+            }
+            row_push(c, &t, unit);
             count_unit(c, unit);
         } else {
             if (rec.nlines > 1 && !rec.err) {
@@ -360,7 +343,7 @@ static void *parse_worker(void *ud)
     ingest_ctx *ctx = w->ctx;
     for (;;) {
         int i = atomic_fetch_add(&ctx->next_chunk, 1);
-        if (i >= ctx->nchunks || atomic_load(&ctx->abort)) break;
+        if (i >= ctx->seg_c1 || atomic_load(&ctx->abort)) break;
         parse_chunk(w, &ctx->chunks[i], ctx->chunks[i].begin);
     }
     return NULL;
@@ -384,7 +367,12 @@ static void worker_free(worker *w)
     }
 }
 
-int ingest_parse(ingest_ctx *ctx)
+/* Bytes of memory a parsed row takes while its segment is processed (its
+ * unit copy, its place in the spatial order, what is left of its chunk
+ * slot, aggregates): segments are sized with it. */
+#define ROW_MEMORY 112
+
+int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err)
 {
     int64_t cb = ctx->o->chunk_bytes > 0 ? ctx->o->chunk_bytes : 8 << 20;
     size_t body = (size_t)(ctx->end - ctx->body);
@@ -404,13 +392,49 @@ int ingest_parse(ingest_ctx *ctx)
     }
     for (int i = 0; i < ctx->nchunks; i++)
         ctx->chunks[i].limit = i + 1 < ctx->nchunks ? ctx->chunks[i + 1].begin : ctx->end;
-    /* address space for every row the input can hold (a valid row takes
-     * more than 32 bytes) plus a partly filled block per chunk; only what is
-     * written is ever backed by memory */
-    size_t max_rows = body / 32 + (size_t)(ctx->nchunks + 1) * ROWS_PER_BLOCK;
-    tf_pool_init(&ctx->row_pool, max_rows / ROWS_PER_BLOCK * sizeof(row_block));
 
-    int nt = ctx->threads < ctx->nchunks ? ctx->threads : ctx->nchunks;
+    /* segments: as many chunks as the rows they hold (estimated from the
+     * lines of the first 4 MiB) fit the memory budget */
+    size_t probe = body < ((size_t)4 << 20) ? body : (size_t)4 << 20;
+    int64_t lines = 1;
+    for (const char *q = ctx->body; (q = memchr(q, '\n', (size_t)(ctx->body + probe - q))) != NULL; q++) lines++;
+    double rows_per_chunk = (double)lines * (double)cb / (double)(probe ? probe : 1);
+    double fit = (double)memory / ROW_MEMORY / rows_per_chunk;
+    ctx->seg_chunks = fit < 1 ? 1 : fit > ctx->nchunks ? ctx->nchunks : (int)fit;
+
+    /* a slot of address space per chunk of a segment for every row it can
+     * hold; only what is written is ever backed by memory */
+    int64_t most = 0;
+    for (int i = 0; i < ctx->nchunks; i++) {
+        int64_t bytes = ctx->chunks[i].limit - ctx->chunks[i].begin;
+        if (bytes > most) most = bytes;
+    }
+    int64_t cap = most / MIN_ROW_BYTES + 2;
+    const size_t huge = (size_t)2 << 20;
+    ctx->slot_bytes = ((size_t)cap * sizeof(tf_trip) + huge - 1) & ~(huge - 1);
+    if (tf_span_reserve(&ctx->rows, ctx->slot_bytes * (size_t)ctx->seg_chunks) != 0)
+        return tf_errno(err, TF_EIO, "cannot reserve address space for %d chunks of rows", ctx->seg_chunks);
+    for (int i = 0; i < ctx->nchunks; i++) {
+        chunk *c = &ctx->chunks[i];
+        c->cap = cap;
+        c->rows = (tf_trip *)(ctx->rows.base + ctx->slot_bytes * (size_t)(i % ctx->seg_chunks));
+    }
+    ctx->chunks[0].first_line = ctx->body_line;
+    return TF_OK;
+}
+
+int ingest_parse_segment(ingest_ctx *ctx, int c0, int c1)
+{
+    ctx->seg_c0 = c0;
+    ctx->seg_c1 = c1;
+    /* the segment before is parsed in full: its last chunk's end is where
+     * this one starts */
+    if (c0 > 0 && ctx->chunks[c0 - 1].stop > ctx->chunks[c0].begin) {
+        ctx->chunks[c0].begin = ctx->chunks[c0 - 1].stop;
+        if (ctx->chunks[c0].begin > ctx->chunks[c0].limit) ctx->chunks[c0].limit = ctx->chunks[c0].begin;
+    }
+    atomic_store(&ctx->next_chunk, c0);
+    int nt = ctx->threads < c1 - c0 ? ctx->threads : c1 - c0;
     if (nt < 1) nt = 1;
     worker *ws = tf_xcalloc((size_t)nt, sizeof *ws);
     pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
@@ -420,13 +444,12 @@ int ingest_parse(ingest_ctx *ctx)
     for (int t = 1; t < nt; t++) pthread_join(tids[t], NULL);
 
     int rc = TF_OK;
-    ctx->chunks[0].first_line = ctx->body_line;
     if (atomic_load(&ctx->abort)) {
         /* the run fails; keep the rejects of the chunks that were parsed in
          * full from a verified start, so every reported line is right */
         rc = TF_ECANCELED;
         int ok = 1;
-        for (int i = 0; i < ctx->nchunks; i++) {
+        for (int i = c0; i < c1; i++) {
             chunk *c = &ctx->chunks[i];
             if (i > 0) {
                 chunk *prev = &ctx->chunks[i - 1];
@@ -437,12 +460,13 @@ int ingest_parse(ingest_ctx *ctx)
         }
     } else {
         /* borders: chunk i must start where chunk i-1 stopped */
-        for (int i = 1; i < ctx->nchunks; i++) {
+        for (int i = c0; i < c1; i++) {
+            if (i == 0) continue;
             chunk *prev = &ctx->chunks[i - 1], *c = &ctx->chunks[i];
-            if (prev->stop > c->begin) {
+            if (i > c0 && prev->stop > c->begin) {
                 atomic_fetch_sub(&ctx->rejects_seen, (long long)c->rejects.n);
                 if (prev->stop >= c->limit) {
-                    chunk_reset(ctx, c);
+                    chunk_reset(c);
                     c->begin = c->stop = prev->stop;
                 } else {
                     parse_chunk(&ws[0], c, prev->stop);
@@ -452,7 +476,7 @@ int ingest_parse(ingest_ctx *ctx)
         }
         if (atomic_load(&ctx->abort)) rc = TF_ECANCELED;
     }
-    for (int i = 0; i < ctx->nchunks; i++)
+    for (int i = c0; i < c1; i++)
         for (size_t k = 0; k < ctx->chunks[i].rejects.n; k++)
             ctx->chunks[i].rejects.v[k].line += ctx->chunks[i].first_line;
     for (int t = 0; t < nt; t++) worker_free(&ws[t]);
