@@ -13,18 +13,16 @@
 void *tf_xmalloc(size_t n);
 void *tf_xcalloc(size_t n, size_t size);
 void *tf_xrealloc(void *p, size_t n);
-/* For big tables probed at random (hash maps, row arrays): from 2 MiB on,
- * 2 MiB-aligned and backed by transparent huge pages where the kernel
- * allows, which saves most TLB misses.  Freed with free(). */
-void *tf_xmalloc_big(size_t n);
-void *tf_xcalloc_big(size_t n, size_t size);
+/* Zeroed by writing, not by the kernel's zero page: a table that is read
+ * before it is written (a hash map) then faults once per page, not twice. */
+void *tf_xcalloc_written(size_t n, size_t size);
 char *tf_xstrdup(const char *s);
 char *tf_xstrndup(const char *s, size_t n);
 /* printf into a fresh heap string */
 char *tf_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- span: address space reserved at once, backed by memory (huge pages
- * where the kernel allows) only where it is written, and given back by
+/* ---- span: address space reserved at once, backed by memory only where
+ * it is written, and given back by
  * range: millions of rows cost a few thousand page faults and no frees. ---- */
 typedef struct tf_span {
     unsigned char *base;

@@ -34,7 +34,7 @@ static void init_cap(tf_fmap *m, size_t esize, size_t ksize, size_t cap)
     m->esize = esize;
     m->ksize = ksize;
     m->stride = HDR + ((esize + 15) & ~(size_t)15);
-    m->slots = tf_xcalloc_big(cap, m->stride);
+    m->slots = tf_xcalloc_written(cap, m->stride);
 }
 
 void tf_fmap_init(tf_fmap *m, size_t esize, size_t ksize, size_t expect)

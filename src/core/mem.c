@@ -39,23 +39,12 @@ void *tf_xrealloc(void *p, size_t n)
     return q;
 }
 
-void *tf_xmalloc_big(size_t n)
-{
-    const size_t huge = (size_t)2 << 20;
-    if (n < huge) return tf_xmalloc(n);
-    size_t rounded = (n + huge - 1) & ~(huge - 1);
-    void *p = aligned_alloc(huge, rounded);
-    if (!p) oom(n);
-    madvise(p, rounded, MADV_HUGEPAGE);
-    return p;
-}
-
-void *tf_xcalloc_big(size_t n, size_t size)
+void *tf_xcalloc_written(size_t n, size_t size)
 {
     size_t bytes = n * size;
     if (size && bytes / size != n) oom(SIZE_MAX);
-    void *p = tf_xmalloc_big(bytes);
-    memset(p, 0, bytes); /* written, not read: no zero-page copy-on-write later */
+    void *p = tf_xmalloc(bytes);
+    memset(p, 0, bytes);
     return p;
 }
 
@@ -86,8 +75,8 @@ char *tf_xasprintf(const char *fmt, ...)
 /* ---- span ---- */
 int tf_span_reserve(tf_span *s, size_t size)
 {
-    const size_t huge = (size_t)2 << 20;
-    s->size = (size + huge - 1) & ~(huge - 1);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    s->size = (size + page - 1) & ~(page - 1);
     s->base = NULL;
     if (!s->size) return 0;
     void *m = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -95,7 +84,6 @@ int tf_span_reserve(tf_span *s, size_t size)
         s->size = 0;
         return -1;
     }
-    madvise(m, s->size, MADV_HUGEPAGE);
     s->base = m;
     return 0;
 }

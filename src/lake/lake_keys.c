@@ -125,7 +125,7 @@ int keyfile_rebuild(const char *parquet, const char *path, tf_err *err)
         return tf_errf(err, TF_EFORMAT, "%s: no trip_key column of 16 bytes", parquet);
     }
     int64_t n = tf_pq_num_rows(f), at = 0;
-    tf_key128 *keys = tf_xmalloc_big((size_t)(n + 1) * sizeof *keys), *grouped = NULL;
+    tf_key128 *keys = tf_xmalloc((size_t)(n + 1) * sizeof *keys), *grouped = NULL;
     uint8_t *raw = NULL;
     tf_pq_batch b = {0};
     for (int rg = 0; rg < tf_pq_num_row_groups(f) && !rc; rg++) {
@@ -135,7 +135,7 @@ int keyfile_rebuild(const char *parquet, const char *path, tf_err *err)
         for (int64_t i = 0; i < rows; i++) keys[at++] = tf_key_from_bytes(raw + i * 16);
     }
     if (!rc) {
-        grouped = tf_xmalloc_big((size_t)(n + 1) * sizeof *grouped);
+        grouped = tf_xmalloc((size_t)(n + 1) * sizeof *grouped);
         keys_group(keys, grouped, n);
         char *tmp = tf_xasprintf("%s.tmp-%ld", path, (long)getpid());
         char *dir = tf_dirname(path);

@@ -320,7 +320,7 @@ int tf_lake_part_prepare(tf_lake_run *lr, uint32_t tag, const char *region, int3
     for (uint32_t d = 0; d <= maxds; d++) p->ds_len[d] = ds_names[d] ? (uint32_t)strlen(ds_names[d]) : 0;
     /* spatial order: the origin's geohash bits at full precision, a Z-order
      * curve, so row groups cover compact areas and bounding boxes prune */
-    p->order = tf_xmalloc_big(((size_t)n + 1) * sizeof *p->order);
+    p->order = tf_xmalloc(((size_t)n + 1) * sizeof *p->order);
     int64_t k = 0;
     for (int g = 0; g < nsegs; g++)
         for (int64_t i = 0; i < seg_rows[g]; i++) {
@@ -331,7 +331,7 @@ int tf_lake_part_prepare(tf_lake_run *lr, uint32_t tag, const char *region, int3
         }
     if ((size_t)n > sc->tmp_cap) {
         free(sc->tmp);
-        sc->tmp = tf_xmalloc_big((size_t)n * sizeof *sc->tmp);
+        sc->tmp = tf_xmalloc((size_t)n * sizeof *sc->tmp);
         sc->tmp_cap = (size_t)n;
     }
     tf_sort_kv64(p->order, sc->tmp, (size_t)n);
@@ -378,8 +378,8 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
     if ((size_t)n > sc->keys_cap) {
         free(sc->keys);
         free(sc->grouped);
-        sc->keys = tf_xmalloc_big((size_t)n * sizeof *sc->keys);
-        sc->grouped = tf_xmalloc_big((size_t)n * sizeof *sc->grouped);
+        sc->keys = tf_xmalloc((size_t)n * sizeof *sc->keys);
+        sc->grouped = tf_xmalloc((size_t)n * sizeof *sc->grouped);
         sc->keys_cap = (size_t)n;
     }
     char *dir = tf_dirname(s.tmp), *kdir = tf_dirname(s.key_tmp);

@@ -83,10 +83,10 @@ void ingest_scatter(ingest_ctx *ctx, units *u)
             if ((size_t)k < ch->unit_rows.n) u->n[k] += ch->unit_rows.v[k];
         }
     }
-    /* one allocation on huge pages for every unit */
+    /* one allocation for every unit */
     int64_t total = 0;
     for (int k = 0; k < nunits; k++) total += u->n[k];
-    u->all = tf_xmalloc_big(((size_t)total + 1) * sizeof *u->all);
+    u->all = tf_xmalloc(((size_t)total + 1) * sizeof *u->all);
     for (int64_t k = 0, at = 0; k < nunits; at += u->n[k], k++) u->rows[k] = u->all + at;
     int nt = ctx->threads < nch ? ctx->threads : nch;
     if (nt < 1) nt = 1;
@@ -120,7 +120,7 @@ static void keyset_reset(keyset *ks, int64_t n)
     while ((int64_t)cap < n * 2) cap *= 2;
     if (cap > ks->cap) {
         free(ks->slots);
-        ks->slots = tf_xmalloc_big(cap * sizeof *ks->slots);
+        ks->slots = tf_xmalloc(cap * sizeof *ks->slots);
         ks->cap = cap;
     }
     memset(ks->slots, 0, cap * sizeof *ks->slots);

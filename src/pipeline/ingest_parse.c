@@ -410,8 +410,8 @@ int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err)
         if (bytes > most) most = bytes;
     }
     int64_t cap = most / MIN_ROW_BYTES + 2;
-    const size_t huge = (size_t)2 << 20;
-    ctx->slot_bytes = ((size_t)cap * sizeof(tf_trip) + huge - 1) & ~(huge - 1);
+    const size_t page = 4096;
+    ctx->slot_bytes = ((size_t)cap * sizeof(tf_trip) + page - 1) & ~(page - 1);
     if (tf_span_reserve(&ctx->rows, ctx->slot_bytes * (size_t)ctx->seg_chunks) != 0)
         return tf_errno(err, TF_EIO, "cannot reserve address space for %d chunks of rows", ctx->seg_chunks);
     for (int i = 0; i < ctx->nchunks; i++) {
