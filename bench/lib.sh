@@ -10,13 +10,17 @@ machine() {
         "$(uname -sr)" "$(sqlite3 --version | cut -d' ' -f1 | sed 's/^/SQLite /')"
 }
 
-# timed PREFIX CMD...: wall seconds in $PREFIX.s, peak RSS (KiB) in $PREFIX.rss
+# timed PREFIX CMD...: wall seconds in $PREFIX.s, peak RSS (KiB) in $PREFIX.rss;
+# returns CMD's status
 timed() {
     local p=$1
     shift
     /usr/bin/time -f '%e %M' -o "$p.time" "$@"
-    cut -d' ' -f1 "$p.time" >"$p.s"
-    cut -d' ' -f2 "$p.time" >"$p.rss"
+    local st=$?
+    # the last line: a failed command's status line comes first
+    tail -1 "$p.time" | cut -d' ' -f1 >"$p.s"
+    tail -1 "$p.time" | cut -d' ' -f2 >"$p.rss"
+    return $st
 }
 
 # median of numbers on stdin

@@ -95,10 +95,48 @@ typedef struct rdrv {
     char cursor[48];
     int64_t startup_seq;    /* own inflight rows from before: acked once the pending phase is done */
     int64_t last_claim_us, last_msg_us;
+    int inflight;     /* the next XREADGROUP was sent ahead and its reply not read yet */
+    redisReply *next; /* its reply, read before another command went out */
 } rdrv;
+
+/* Read the reply of the XREADGROUP sent ahead, if any, into d->next: replies
+ * come in order, so this comes before any other command. */
+static int collect(rdrv *d, tf_err *err)
+{
+    if (!d->inflight) return TF_OK;
+    d->inflight = 0;
+    void *rp = NULL;
+    if (redisGetReply(d->c, &rp) != REDIS_OK || !rp || ((redisReply *)rp)->type == REDIS_REPLY_ERROR) {
+        tf_redis_fail(d->c, rp, d->o->from, "XREADGROUP", err);
+        freeReplyObject(rp);
+        return err->code;
+    }
+    d->next = rp;
+    return TF_OK;
+}
+
+/* Send a command without waiting for its reply (read by collect). */
+static int send_ahead(rdrv *d, int argc, const char **argv, tf_err *err)
+{
+    int done = 0;
+    if (redisAppendCommandArgv(d->c, argc, argv, NULL) != REDIS_OK)
+        return tf_redis_fail(d->c, NULL, d->o->from, "XREADGROUP", err);
+    while (!done)
+        if (redisBufferWrite(d->c, &done) != REDIS_OK) return tf_redis_fail(d->c, NULL, d->o->from, "XREADGROUP", err);
+    d->inflight = 1;
+    return TF_OK;
+}
+
+static void drop_ahead(rdrv *d)
+{
+    freeReplyObject(d->next);
+    d->next = NULL;
+    d->inflight = 0;
+}
 
 static int redis_cmd(rdrv *d, redisReply **out, const char *what, int argc, const char **argv, tf_err *err)
 {
+    if (collect(d, err)) return err->code;
     redisReply *r = redisCommandArgv(d->c, argc, argv, NULL);
     if (!r || r->type == REDIS_REPLY_ERROR) {
         tf_redis_fail(d->c, r, d->o->from, what, err);
@@ -255,10 +293,24 @@ static int step(rdrv *d, int *stop, tf_err *err)
         snprintf(block, sizeof block, "%" PRId64, wait / 1000);
         const char *argv[] = {"XREADGROUP", "GROUP", d->o->group, d->o->consumer, "COUNT", count, "BLOCK", block,
                               "STREAMS", d->u.key, ">"};
-        if (redis_cmd(d, &r, "XREADGROUP", 11, argv, err)) return err->code;
+        if (collect(d, err)) return err->code;
+        if (d->next) {
+            r = d->next;
+            d->next = NULL;
+        } else if (redis_cmd(d, &r, "XREADGROUP", 11, argv, err)) {
+            return err->code;
+        }
         now = tf_now_us();
         if (r->type == REDIS_REPLY_ARRAY && r->elements) {
-            take_entries(d, r->element[0]->element[1], 0, now);
+            redisReply *entries = r->element[0]->element[1];
+            /* a full batch: more is likely waiting, so the broker prepares the
+             * next one while this one is counted (what is read ahead stays
+             * pending at the broker until it is committed and acknowledged) */
+            if (entries && (int64_t)entries->elements >= d->o->batch && send_ahead(d, 11, argv, err)) {
+                freeReplyObject(r);
+                return err->code;
+            }
+            take_entries(d, entries, 0, now);
             d->last_msg_us = now;
         }
         int64_t every = d->o->claim_idle_us < 10000000 ? d->o->claim_idle_us : 10000000;
@@ -314,6 +366,7 @@ static int run_redis(engine *e, tf_err *err)
             break;
         }
         engine_discard(e);
+        drop_ahead(&d);
         redisFree(d.c);
         d.c = NULL;
         if (tf_sig_interrupted()) break;
@@ -321,6 +374,7 @@ static int run_redis(engine *e, tf_err *err)
     }
     if (rc == TF_OK && tf_sig_interrupted() && d.c == NULL)
         engine_note(e, "interrupted while the broker was unreachable; nothing uncommitted is lost");
+    drop_ahead(&d);
     redisFree(d.c);
     tf_sidset_free(&d.dups);
     tf_vec_free(&d.acks);
