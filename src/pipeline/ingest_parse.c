@@ -392,6 +392,9 @@ int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err)
     }
     for (int i = 0; i < ctx->nchunks; i++)
         ctx->chunks[i].limit = i + 1 < ctx->nchunks ? ctx->chunks[i + 1].begin : ctx->end;
+    /* finding the borders mapped a page (with large folios, up to 2 MiB) at
+     * each of them: let them go until their chunk is parsed */
+    release_input(ctx, ctx->body, ctx->end);
 
     /* segments: as many chunks as the rows they hold (estimated from the
      * lines of the first 4 MiB) fit the memory budget */
