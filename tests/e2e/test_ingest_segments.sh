@@ -62,4 +62,11 @@ expect_contains "$OUT" ",abandoned," "the killed run is found abandoned"
 expect_eq "$(q kill.db 'select sum(trip_count) from hourly_trips') $(q kill.db 'select sum(rows) from lake_files')" "100 100" "nothing of it kept"
 expect_eq "$(find kill.lake/trips -name '*.parquet' | wc -l)" "$(q kill.db 'select count(*) from lake_files')" "no other lake file"
 expect_eq "$(ls -A kill.lake/_tripflow/staging 2>/dev/null | wc -l)" 0 "staging cleaned by the next open"
+
+# a budget too small or unreadable is a usage error naming the option; nothing is created
+expect_status 2 "$TF" ingest big.csv --db tiny.db --memory 1M
+expect_eq "$ERR" "tripflow ingest: --memory: at least 16M" "--memory below the minimum"
+expect_status 2 "$TF" ingest big.csv --db tiny.db --memory lots
+expect_eq "$ERR" "tripflow ingest --memory: bad size 'lots' (expected e.g. 512M, 2G)" "--memory not a size"
+[ ! -e tiny.db ] || fail "a refused --memory created the database"
 finish
