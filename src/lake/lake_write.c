@@ -248,6 +248,8 @@ struct tf_lake_scratch {
     size_t keys_cap;
     batch bt;
     int64_t bt_cap;
+    tf_kv64 *pick, *pick_tmp; /* a row group's rows: source, then place */
+    tf_trip *rows;            /* a row group's rows, copied in spatial order */
 };
 
 tf_lake_scratch *tf_lake_scratch_new(void) { return tf_xcalloc(1, sizeof(tf_lake_scratch)); }
@@ -267,6 +269,9 @@ void tf_lake_scratch_free(tf_lake_scratch *sc)
     free(sc->keys);
     free(sc->grouped);
     batch_free(&sc->bt);
+    free(sc->pick);
+    free(sc->pick_tmp);
+    free(sc->rows);
     free(sc);
 }
 
@@ -278,6 +283,12 @@ static batch *scratch_batch(tf_lake_scratch *sc, int64_t cap)
         for (int k = 0; k < 4; k++) sc->bt.c[k] = tf_xmalloc((size_t)cap * sizeof(double));
         sc->bt.ts = tf_xmalloc((size_t)cap * sizeof *sc->bt.ts);
         sc->bt.key = tf_xmalloc((size_t)cap * 16);
+        free(sc->pick);
+        free(sc->pick_tmp);
+        free(sc->rows);
+        sc->pick = tf_xmalloc((size_t)cap * sizeof *sc->pick);
+        sc->pick_tmp = tf_xmalloc((size_t)cap * sizeof *sc->pick_tmp);
+        sc->rows = tf_xmalloc((size_t)cap * sizeof *sc->rows);
         sc->bt_cap = cap;
     }
     return &sc->bt;
@@ -351,6 +362,21 @@ void tf_lake_part_free(tf_lake_part *p)
     free(p);
 }
 
+/* Copy rows order[0..m) into rows[0..m).  In spatial order the rows lie all
+ * over memory, and each read would miss the cache and the TLB (a nested page
+ * walk in a VM); read in address order instead, so the page walks share
+ * cached page-table entries, and place each row where it belongs. */
+static void gather_rows(const tf_trip *const *segs, const tf_kv64 *order, int64_t m, tf_lake_scratch *sc)
+{
+    tf_kv64 *pick = sc->pick;
+    for (int64_t i = 0; i < m; i++) pick[i] = (tf_kv64){order[i].val, (uint64_t)i};
+    tf_sort_kv64(pick, sc->pick_tmp, (size_t)m);
+    for (int64_t i = 0; i < m; i++) {
+        if (i + 16 < m) __builtin_prefetch(ROW_OF(segs, pick[i + 16].key));
+        sc->rows[pick[i].val] = *ROW_OF(segs, pick[i].key);
+    }
+}
+
 int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_lake_visit visit, void *visit_ud,
                        tf_lake_scratch *sc, tf_err *err)
 {
@@ -402,10 +428,9 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
         batch bt = *scratch_batch(sc, cap);
         for (int64_t at = from; at < to && !rc; at += cap) {
             int64_t m = to - at < cap ? to - at : cap;
+            gather_rows(segs, order + at, m, sc);
             for (int64_t i = 0; i < m; i++) {
-                /* rows come from all over memory in this order: fetch well ahead */
-                if (i + 64 < m) __builtin_prefetch(ROW_OF(segs, order[at + i + 64].val));
-                const tf_trip *t = ROW_OF(segs, order[at + i].val);
+                const tf_trip *t = &sc->rows[i];
                 uint32_t d = t->datasource & ~TF_TRIP_DUP;
                 bt.ds[i] = (tf_pq_str){p->ds_names[d], p->ds_len[d]};
                 bt.c[0][i] = t->olon;
