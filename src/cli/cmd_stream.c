@@ -88,7 +88,7 @@ static const tf_opt stream_opts[] = {
     {"table", TF_OPT_STRING, offsetof(stream_conf, table), "user_event_counts", "NAME", "result table", NULL, NULL},
     {"batch", TF_OPT_INT, offsetof(stream_conf, batch), "1000", "N", "messages per read", NULL, NULL},
     {"commit-interval", TF_OPT_DURATION, offsetof(stream_conf, commit_interval), "250ms", NULL,
-     "commit (then acknowledge) at least this often", NULL, NULL},
+     "commit (then acknowledge) at least this often, and once the stream is drained", NULL, NULL},
     {"exit-idle", TF_OPT_DURATION, offsetof(stream_conf, exit_idle), NULL, NULL,
      "stop when no message came for this long: the stream has ended, so open windows become final "
      "once no other consumer of the group runs",

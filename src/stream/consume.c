@@ -83,6 +83,19 @@ static int run_stdin(engine *e, tf_err *err)
 
 enum { PH_PENDING, PH_CLAIM, PH_NEW };
 
+/* Commands are pipelined on the connection: up to AHEAD reads of new
+ * messages ahead of the batch being counted (so the broker builds the next
+ * ones meanwhile), and acknowledgements whose replies are read later.
+ * Replies come in the order the commands went out. */
+#define AHEAD 2
+#define SENT_MAX (2 * AHEAD + 2)
+#define DRAINED_GAP_US 100000 /* commits of a drained stream: at most ten a second */
+
+typedef struct sent {
+    int ack;     /* 1: XACK, 0: XREADGROUP */
+    int64_t seq; /* XACK: the checkpoint it acknowledges (0: none to note) */
+} sent;
+
 typedef struct rdrv {
     engine *e;
     const tf_stream_opts *o;
@@ -95,48 +108,77 @@ typedef struct rdrv {
     char cursor[48];
     int64_t startup_seq;    /* own inflight rows from before: acked once the pending phase is done */
     int64_t last_claim_us, last_msg_us;
-    int inflight;     /* the next XREADGROUP was sent ahead and its reply not read yet */
-    redisReply *next; /* its reply, read before another command went out */
+    sent q[SENT_MAX];       /* commands sent whose replies are not read yet, oldest first */
+    int nq;
+    redisReply *ready[AHEAD]; /* replies of reads sent ahead, oldest first */
+    int nready;
+    TF_VEC(engine_msg) batch; /* a reply's messages, counted together */
+    TF_VEC(tf_sid) sids;
 } rdrv;
 
-/* Read the reply of the XREADGROUP sent ahead, if any, into d->next: replies
- * come in order, so this comes before any other command. */
-static int collect(rdrv *d, tf_err *err)
+static int reads_ahead(const rdrv *d)
 {
-    if (!d->inflight) return TF_OK;
-    d->inflight = 0;
+    int n = d->nready;
+    for (int i = 0; i < d->nq; i++) n += !d->q[i].ack;
+    return n;
+}
+
+/* Read the reply of the oldest command sent: a read's reply is kept in
+ * d->ready, an acknowledgement's is checked (what it acknowledged may now
+ * leave stream_inflight). */
+static int read_one(rdrv *d, tf_err *err)
+{
+    sent s = d->q[0];
+    memmove(d->q, d->q + 1, (size_t)(--d->nq) * sizeof *d->q);
+    const char *what = s.ack ? "XACK" : "XREADGROUP";
     void *rp = NULL;
     if (redisGetReply(d->c, &rp) != REDIS_OK || !rp || ((redisReply *)rp)->type == REDIS_REPLY_ERROR) {
-        tf_redis_fail(d->c, rp, d->o->from, "XREADGROUP", err);
+        /* an XACK that failed: committed but not acknowledged, the ids stay in stream_inflight */
+        tf_redis_fail(d->c, rp, d->o->from, what, err);
         freeReplyObject(rp);
         return err->code;
     }
-    d->next = rp;
+    if (s.ack) {
+        freeReplyObject(rp);
+        if (s.seq) d->e->acked_upto = s.seq;
+        return TF_OK;
+    }
+    d->ready[d->nready++] = rp;
     return TF_OK;
 }
 
-/* Send a command without waiting for its reply (read by collect). */
-static int send_ahead(rdrv *d, int argc, const char **argv, tf_err *err)
+/* Read every reply still to come. */
+static int drain(rdrv *d, tf_err *err)
 {
-    int done = 0;
-    if (redisAppendCommandArgv(d->c, argc, argv, NULL) != REDIS_OK)
-        return tf_redis_fail(d->c, NULL, d->o->from, "XREADGROUP", err);
-    while (!done)
-        if (redisBufferWrite(d->c, &done) != REDIS_OK) return tf_redis_fail(d->c, NULL, d->o->from, "XREADGROUP", err);
-    d->inflight = 1;
+    while (d->nq)
+        if (read_one(d, err)) return err->code;
     return TF_OK;
 }
 
+/* Send a command without waiting for its reply (read by read_one). */
+static int send_ahead(rdrv *d, int ack, int64_t seq, int argc, const char **argv, tf_err *err)
+{
+    const char *what = ack ? "XACK" : "XREADGROUP";
+    int done = 0;
+    if (redisAppendCommandArgv(d->c, argc, argv, NULL) != REDIS_OK) return tf_redis_fail(d->c, NULL, d->o->from, what, err);
+    while (!done)
+        if (redisBufferWrite(d->c, &done) != REDIS_OK) return tf_redis_fail(d->c, NULL, d->o->from, what, err);
+    d->q[d->nq++] = (sent){ack, seq};
+    return TF_OK;
+}
+
+/* Forget what was sent ahead (the connection is dropped): reads ahead stay
+ * pending at the broker and are read again. */
 static void drop_ahead(rdrv *d)
 {
-    freeReplyObject(d->next);
-    d->next = NULL;
-    d->inflight = 0;
+    for (int i = 0; i < d->nready; i++) freeReplyObject(d->ready[i]);
+    d->nready = 0;
+    d->nq = 0;
 }
 
 static int redis_cmd(rdrv *d, redisReply **out, const char *what, int argc, const char **argv, tf_err *err)
 {
-    if (collect(d, err)) return err->code;
+    if (drain(d, err)) return err->code;
     redisReply *r = redisCommandArgv(d->c, argc, argv, NULL);
     if (!r || r->type == REDIS_REPLY_ERROR) {
         tf_redis_fail(d->c, r, d->o->from, what, err);
@@ -147,39 +189,55 @@ static int redis_cmd(rdrv *d, redisReply **out, const char *what, int argc, cons
     return TF_OK;
 }
 
+/* Count the messages gathered in d->batch, in order. */
+static void flush_batch(rdrv *d, int64_t now)
+{
+    engine_messages(d->e, d->batch.v, d->batch.n, now);
+    d->batch.n = 0;
+}
+
 /* Entries ([id, [field, value, ...]]) of an XREADGROUP/XAUTOCLAIM reply. */
 static void take_entries(rdrv *d, redisReply *entries, int check_dups, int64_t now)
 {
-    for (size_t i = 0; entries && i < entries->elements; i++) {
+    if (!entries) return;
+    /* room for every entry up front: the batch points into sids */
+    tf_vec_grow(&d->sids, entries->elements);
+    tf_vec_grow(&d->batch, entries->elements);
+    d->sids.n = d->batch.n = 0;
+    for (size_t i = 0; i < entries->elements; i++) {
         redisReply *en = entries->element[i];
         if (en->type != REDIS_REPLY_ARRAY || en->elements < 2 || en->element[0]->type != REDIS_REPLY_STRING) continue;
         const char *id = en->element[0]->str;
-        tf_sid sid;
-        if (!tf_sid_parse(id, en->element[0]->len, &sid)) continue;
+        tf_sid *sid = &d->sids.v[d->sids.n];
+        if (!tf_sid_parse(id, en->element[0]->len, sid)) continue;
+        d->sids.n++;
         tf_vec_push(&d->acks, tf_arena_strdup(&d->ack_arena, id));
         snprintf(d->cursor, sizeof d->cursor, "%s", id);
-        if (check_dups && tf_sidset_has(&d->dups, sid)) {
+        if (check_dups && tf_sidset_has(&d->dups, *sid)) {
             d->e->dups++; /* committed before: acknowledge only */
             continue;
         }
         redisReply *f = en->element[1];
-        if (f->type != REDIS_REPLY_ARRAY) {
-            engine_dead(d->e, id, &sid, "the entry was deleted from the stream before it was counted", "", 0, now);
-            continue;
-        }
         const redisReply *data = NULL;
-        for (size_t k = 0; k + 1 < f->elements; k += 2)
+        for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2)
             if (f->element[k]->type == REDIS_REPLY_STRING && !strcmp(f->element[k]->str, "data"))
                 data = f->element[k + 1];
-        if (!data || data->type != REDIS_REPLY_STRING) {
-            engine_dead(d->e, id, &sid, "no 'data' field in the message", "", 0, now);
+        if (f->type != REDIS_REPLY_ARRAY || !data || data->type != REDIS_REPLY_STRING) {
+            flush_batch(d, now); /* in order */
+            engine_dead(d->e, id, sid,
+                        f->type != REDIS_REPLY_ARRAY ? "the entry was deleted from the stream before it was counted"
+                                                     : "no 'data' field in the message",
+                        "", 0, now);
             continue;
         }
-        engine_message(d->e, id, &sid, data->str, data->len, now);
+        d->batch.v[d->batch.n++] = (engine_msg){id, sid, data->str, data->len};
     }
+    flush_batch(d, now);
 }
 
-/* commit, then acknowledge what the commit holds */
+/* Commit, then acknowledge what the commit holds.  In the steady state the
+ * XACK is pipelined (its reply is read with the next read's); otherwise,
+ * and when stopping, it is waited for. */
 static int commit_and_ack(rdrv *d, int stopping, int flush, tf_err *err)
 {
     int64_t seq;
@@ -187,21 +245,24 @@ static int commit_and_ack(rdrv *d, int stopping, int flush, tf_err *err)
     /* test hook: die between the commit and the acknowledgement */
     if (d->acks.n && getenv("TRIPFLOW_TEST_CRASH_BEFORE_ACK")) _exit(137);
     if (d->acks.n) {
+        if (d->nq == SENT_MAX && read_one(d, err)) return err->code;
         size_t argc = d->acks.n + 3;
         const char **argv = tf_xmalloc(argc * sizeof *argv);
         argv[0] = "XACK";
         argv[1] = d->u.key;
         argv[2] = d->o->group;
         for (size_t i = 0; i < d->acks.n; i++) argv[3 + i] = d->acks.v[i];
-        redisReply *r;
-        int rc = redis_cmd(d, &r, "XACK", (int)argc, argv, err);
+        int rc = send_ahead(d, 1, d->phase != PH_PENDING ? seq : 0, (int)argc, argv, err);
         free(argv);
-        if (rc) return rc; /* committed but not acknowledged: the ids stay in stream_inflight */
-        freeReplyObject(r);
+        if (rc) return rc;
+        /* the command is written out (hiredis copied the ids): the arena
+         * can be reused; the reply is checked by read_one */
         d->acks.n = 0;
         tf_arena_reset(&d->ack_arena);
+    } else if (seq && d->phase != PH_PENDING) {
+        d->e->acked_upto = seq;
     }
-    if (seq && d->phase != PH_PENDING) d->e->acked_upto = seq;
+    if ((stopping || d->phase != PH_NEW) && drain(d, err)) return err->code;
     return TF_OK;
 }
 
@@ -244,6 +305,7 @@ static int step(rdrv *d, int *stop, tf_err *err)
     snprintf(count, sizeof count, "%" PRId64, d->o->batch);
     int64_t now = tf_now_us();
     redisReply *r = NULL;
+    int caught_up = 0; /* a read of new messages came back short: the stream is drained for now */
     if (d->phase == PH_PENDING) {
         const char *argv[] = {"XREADGROUP", "GROUP", d->o->group, d->o->consumer, "COUNT", count, "STREAMS", d->u.key,
                               d->cursor};
@@ -293,23 +355,30 @@ static int step(rdrv *d, int *stop, tf_err *err)
         snprintf(block, sizeof block, "%" PRId64, wait / 1000);
         const char *argv[] = {"XREADGROUP", "GROUP", d->o->group, d->o->consumer, "COUNT", count, "BLOCK", block,
                               "STREAMS", d->u.key, ">"};
-        if (collect(d, err)) return err->code;
-        if (d->next) {
-            r = d->next;
-            d->next = NULL;
+        const char *ahead[] = {"XREADGROUP", "GROUP", d->o->group, d->o->consumer, "COUNT", count,
+                               "STREAMS", d->u.key, ">"};
+        while (!d->nready && reads_ahead(d))
+            if (read_one(d, err)) return err->code;
+        if (d->nready) {
+            r = d->ready[0];
+            memmove(d->ready, d->ready + 1, (size_t)(--d->nready) * sizeof *d->ready);
         } else if (redis_cmd(d, &r, "XREADGROUP", 11, argv, err)) {
             return err->code;
         }
         now = tf_now_us();
-        if (r->type == REDIS_REPLY_ARRAY && r->elements) {
-            redisReply *entries = r->element[0]->element[1];
-            /* a full batch: more is likely waiting, so the broker prepares the
-             * next one while this one is counted (what is read ahead stays
-             * pending at the broker until it is committed and acknowledged) */
-            if (entries && (int64_t)entries->elements >= d->o->batch && send_ahead(d, 11, argv, err)) {
+        redisReply *entries = r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0]->element[1] : NULL;
+        /* a full batch: more is likely waiting, so the broker prepares the
+         * next ones while this one is counted (what is read ahead stays
+         * pending at the broker until it is committed and acknowledged).
+         * Reads ahead do not block: an empty one says the stream is drained. */
+        int full = entries && (int64_t)entries->elements >= d->o->batch;
+        caught_up = !full;
+        while (full && reads_ahead(d) < AHEAD && d->nq < SENT_MAX)
+            if (send_ahead(d, 0, 0, 9, ahead, err)) {
                 freeReplyObject(r);
                 return err->code;
             }
+        if (entries && entries->elements) {
             take_entries(d, entries, 0, now);
             d->last_msg_us = now;
         }
@@ -326,7 +395,12 @@ static int step(rdrv *d, int *stop, tf_err *err)
         *stop = 2;
         return TF_OK;
     }
-    if (engine_due(d->e, now) || d->acks.n >= 100000) return commit_and_ack(d, 0, 0, err);
+    /* commit every commit interval while messages keep coming, and as soon
+     * as the stream is drained (at most ten times a second, for a trickle of
+     * messages): waiting longer would only delay the results */
+    if (engine_due(d->e, now) || d->acks.n >= 100000 ||
+        (caught_up && engine_pending(d->e) && now - d->e->last_commit_us >= DRAINED_GAP_US))
+        return commit_and_ack(d, 0, 0, err);
     return TF_OK;
 }
 
@@ -378,6 +452,8 @@ static int run_redis(engine *e, tf_err *err)
     redisFree(d.c);
     tf_sidset_free(&d.dups);
     tf_vec_free(&d.acks);
+    tf_vec_free(&d.batch);
+    tf_vec_free(&d.sids);
     tf_arena_free(&d.ack_arena);
     return rc;
 }

@@ -43,6 +43,8 @@ void engine_close(engine *e)
     tf_arena_free(&e->dead_arena);
     tf_buf_free(&e->key);
     tf_vec_free(&e->ids);
+    xpool_free(e->pool);
+    free(e->res);
     tf_store_close(e->store);
 }
 
@@ -102,6 +104,20 @@ void engine_dead(engine *e, const char *id_text, const tf_sid *sid, const char *
     add_dead(e, id_text, reason, data, n);
 }
 
+/* count an event: in its window, or as late when the window is final */
+static void count(engine *e, const char *key, size_t key_len, int64_t t)
+{
+    int64_t ws = tf_window_start(&e->o->win, t);
+    if (tf_window_is_final(&e->o->win, ws, tf_watermark(&e->o->win, e->max_event))) {
+        tf_counts_add(&e->late, ws, key, key_len, 1);
+        e->late_n++;
+    } else {
+        tf_counts_add(&e->counted, ws, key, key_len, 1);
+        e->ev++;
+    }
+    if (e->max_event == TF_NO_TIME || t > e->max_event) e->max_event = t;
+}
+
 void engine_message(engine *e, const char *id_text, const tf_sid *sid, const char *data, size_t n, int64_t now_us)
 {
     note_read(e, id_text, sid, now_us);
@@ -112,15 +128,28 @@ void engine_message(engine *e, const char *id_text, const tf_sid *sid, const cha
         add_dead(e, id_text, perr.msg, data, n);
         return;
     }
-    int64_t ws = tf_window_start(&e->o->win, t);
-    if (tf_window_is_final(&e->o->win, ws, tf_watermark(&e->o->win, e->max_event))) {
-        tf_counts_add(&e->late, ws, e->key.data, e->key.len, 1);
-        e->late_n++;
-    } else {
-        tf_counts_add(&e->counted, ws, e->key.data, e->key.len, 1);
-        e->ev++;
+    count(e, e->key.data, e->key.len, t);
+}
+
+void engine_messages(engine *e, const engine_msg *m, size_t n, int64_t now_us)
+{
+    if (n < 2) {
+        for (size_t i = 0; i < n; i++) engine_message(e, m[i].id, m[i].sid, m[i].data, m[i].n, now_us);
+        return;
     }
-    if (e->max_event == TF_NO_TIME || t > e->max_event) e->max_event = t;
+    if (!e->pool) e->pool = xpool_new(e->o);
+    if (n > e->res_cap) {
+        free(e->res);
+        e->res = tf_xmalloc(n * sizeof(xres));
+        e->res_cap = n;
+    }
+    xres *res = e->res;
+    xpool_extract(e->pool, m, n, now_us, res);
+    for (size_t i = 0; i < n; i++) {
+        note_read(e, m[i].id, m[i].sid, now_us);
+        if (res[i].err) add_dead(e, m[i].id, res[i].err, m[i].data, m[i].n);
+        else count(e, xpool_key(e->pool, &res[i]), res[i].key_len, res[i].t);
+    }
 }
 
 int engine_pending(const engine *e) { return e->ev + e->late_n + e->bad > 0; }

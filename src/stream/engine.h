@@ -10,6 +10,8 @@
 #include "tripflow/stream.h"
 #include "tripflow/stream_store.h"
 
+typedef struct xpool xpool;
+
 typedef struct engine {
     const tf_stream_opts *o;
     tf_store *store;
@@ -30,7 +32,18 @@ typedef struct engine {
     int64_t oldest_read_us;
     int64_t last_commit_us, last_early_us;
     tf_stream_summary *sum;
+    xpool *pool; /* finds the fields of a batch on two threads */
+    void *res;   /* xres[res_cap]: what the pool found */
+    size_t res_cap;
 } engine;
+
+/* A message of a batch: its id (text, and parsed where it has one) and data. */
+typedef struct engine_msg {
+    const char *id;
+    const tf_sid *sid; /* NULL: no stream id (stdin) */
+    const char *data;
+    size_t n;
+} engine_msg;
 
 int engine_open(engine *e, const tf_stream_opts *o, tf_stream_summary *sum, tf_err *err);
 void engine_close(engine *e);
@@ -41,6 +54,8 @@ void engine_discard(engine *e);
 /* count one message; id_text names it in dead letters; sid (NULL on stdin)
  * is recorded for the acknowledgement protocol */
 void engine_message(engine *e, const char *id_text, const tf_sid *sid, const char *data, size_t n, int64_t now_us);
+/* count a batch of messages, in order (their fields found in parallel) */
+void engine_messages(engine *e, const engine_msg *m, size_t n, int64_t now_us);
 /* a message that is not an event at all (no data field, deleted entry) */
 void engine_dead(engine *e, const char *id_text, const tf_sid *sid, const char *reason, const char *data, size_t n,
                  int64_t now_us);
@@ -49,6 +64,19 @@ int engine_due(const engine *e, int64_t now_us);
 /* commit; fills *committed_seq with the inflight seq written (0: none) */
 int engine_checkpoint(engine *e, int stopping, int flush, int64_t *committed_seq, tf_err *err);
 void engine_note(const engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- extract.c: the fields of a batch, on the caller's thread and a helper ---- */
+typedef struct xres {
+    int64_t t;        /* event time */
+    size_t key_off, key_len;
+    const char *err;  /* NULL, or why the message is not an event */
+    int side;
+} xres;
+xpool *xpool_new(const tf_stream_opts *o);
+void xpool_free(xpool *p);
+/* fill res[0..n) for m[0..n); keys and reasons live until the next call */
+void xpool_extract(xpool *p, const engine_msg *m, size_t n, int64_t now_us, xres *res);
+const char *xpool_key(const xpool *p, const xres *r);
 
 /* ---- Redis ---- */
 typedef struct tf_redis_uri {

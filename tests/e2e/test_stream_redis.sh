@@ -163,4 +163,47 @@ expect_eq "$(sqlite3 two.db "SELECT sum(events) + sum(late_events) FROM stream_c
 late=$(sqlite3 two.db "SELECT coalesce(sum(late_count), 0) FROM stream_late_events")
 expect_eq "$late" 0 "late events with two consumers on ordered input"
 expect_eq "$(table_csv two.db | cmp - want_all.csv && echo same)" same "combined counts against DuckDB"
+# --- bad messages among good ones, read in batches of 4 (the fields of a
+# batch are found on two threads, then counted in order): each bad one is a
+# dead letter with its reason, every one is acknowledged; and a drained
+# stream is committed at once, not after the commit interval (1 hour here)
+T0=1533300000000000
+good() { redis-cli -p "$RPORT" xadd mixed "1-$1" data "{\"user_pseudo_id\":\"$2\",\"event_timestamp\":$T0}" >/dev/null; }
+bad() { redis-cli -p "$RPORT" xadd mixed "1-$1" "$2" "$3" >/dev/null; }
+good 1 U1
+bad 2 data 'this is not json'
+good 3 U2
+bad 4 data "{\"event_timestamp\":$T0}"
+bad 5 payload "{\"user_pseudo_id\":\"U5\",\"event_timestamp\":$T0}"
+good 6 U1
+bad 7 data "{\"user_pseudo_id\":[\"x\"],\"event_timestamp\":$T0}"
+good 8 U3
+bad 9 data '{"user_pseudo_id":"U9","event_timestamp":"yesterday"}'
+good 10 U1
+good 11 U2
+"$TF" stream --from "$R/mixed" --group g --consumer m1 --batch 4 --commit-interval 1h --claim-idle 5h \
+    --db m.db --quiet &
+pid=$!
+committed() { [ "$(sqlite3 m.db "SELECT events || ',' || bad_messages FROM stream_consumers")" = "6,5" ]; }
+wait_until 60 committed
+expect_eq "$?" 0 "6 events and 5 bad messages committed once the stream was drained"
+wait_until 60 drained mixed g
+expect_eq "$?" 0 "every message acknowledged, bad ones included"
+kill -TERM $pid
+wait $pid
+expect_eq "$?" 0 "exit status after SIGTERM"
+expect_eq "$(sqlite3 m.db "SELECT msg_id || ' | ' || reason FROM stream_dead_letters ORDER BY CAST(substr(msg_id, 3) AS INT)")" \
+"1-2 | not a JSON object: column 1: unexpected character
+1-4 | user_pseudo_id: missing
+1-5 | no 'data' field in the message
+1-7 | user_pseudo_id: expected a string or an integer, got an array
+1-9 | event_timestamp: expected a number of microseconds, got \"yesterday\"" "dead letters over Redis"
+expect_eq "$(sqlite3 m.db "SELECT payload FROM stream_dead_letters WHERE msg_id = '1-2'")" "this is not json"
+# the window is still open: the end of the stream makes it final
+expect_status 0 "$TF" stream --from "$R/mixed" --group g --consumer m1 --exit-idle 300ms --db m.db
+expect_contains "$ERR" "tripflow stream: 0 messages: 0 events counted, 0 late, 0 bad, 0 already committed; 1 windows final,"
+expect_eq "$(sqlite3 -csv m.db "SELECT user_pseudo_id, event_count FROM user_event_counts ORDER BY 1")" \
+"U1,3
+U2,2
+U3,1" "counts of the good messages"
 finish
