@@ -13,6 +13,9 @@ int tf_mkdir_p(const char *path, tf_err *err);
 /* remove a file or a whole tree; a missing path is not an error */
 int tf_rm_rf(const char *path, tf_err *err);
 int tf_fsync_path(const char *path, tf_err *err); /* a file or a directory */
+/* Start writing fd's dirty pages to disk without waiting (a later fsync
+ * finds less to do); a hint: failures are left to that fsync. */
+void tf_start_writeback(int fd);
 /* the directory part of path ("." when none), heap string */
 char *tf_dirname(const char *path);
 const char *tf_basename(const char *path);

@@ -145,7 +145,8 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
 void tf_lake_part_free(tf_lake_part *p);
 /* The most rows a file may hold (tf_lake_run_set_file_rows). */
 int64_t tf_lake_run_file_rows(const tf_lake_run *lr);
-/* Inside the run's transaction: the catalog rows of the staged files;
+/* Inside the run's transaction: the staged files made durable (fsync), and
+ * the catalog rows of the staged files;
  * region_ids maps the tags of tf_lake_part_prepare to the store's region ids. */
 int tf_lake_run_catalog(tf_lake_run *lr, const int64_t *region_ids, tf_err *err);
 /* After the commit: move the staged files into place. */

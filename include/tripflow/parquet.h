@@ -247,8 +247,10 @@ typedef struct tf_pq_write_opts {
     int64_t row_group_rows; /* tf_pq_writer_write splits batches into row groups of this many rows (default 1048576) */
     int64_t page_size;      /* target uncompressed page size (default 1 MiB) */
     int64_t dict_limit;     /* dictionary larger than this falls back to PLAIN (default 1 MiB) */
-    int no_sync;            /* 1: close does not fsync (the caller syncs many files at once, e.g. syncfs) */
+    int no_sync;            /* TF_PQ_NO_SYNC: close does not fsync (the caller syncs many files at once, e.g.
+                               syncfs); TF_PQ_START_SYNC: close only starts the writeback, the caller fsyncs later */
 } tf_pq_write_opts;
+enum { TF_PQ_SYNC = 0, TF_PQ_NO_SYNC = 1, TF_PQ_START_SYNC = 2 };
 tf_pq_write_opts tf_pq_write_defaults(void);
 
 /* Data of one leaf column for a batch of rows.  Slots: for a flat column one

@@ -56,6 +56,15 @@ int tf_fsync_path(const char *path, tf_err *err)
     return rc;
 }
 
+void tf_start_writeback(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
+#endif
+}
+
 char *tf_dirname(const char *path)
 {
     const char *s = strrchr(path, '/');

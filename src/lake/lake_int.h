@@ -25,8 +25,9 @@ typedef struct keyfile {
     uint64_t start[TF_LAKE_KEY_BUCKETS + 1];
 } keyfile;
 
-/* Write keys (already grouped by bucket: top bits ascending) to path. */
-int keyfile_write(const char *path, const tf_key128 *keys, int64_t n, tf_err *err);
+/* Write keys (already grouped by bucket: top bits ascending) to path;
+ * sync 0: only start the writeback (the caller fsyncs the file later). */
+int keyfile_write(const char *path, const tf_key128 *keys, int64_t n, int sync, tf_err *err);
 int keyfile_open(const char *path, keyfile *kf, tf_err *err);
 void keyfile_close(keyfile *kf);
 /* the keys of one bucket into buf (resized); *n their number */

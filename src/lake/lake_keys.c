@@ -25,7 +25,7 @@ void keys_group(const tf_key128 *in, tf_key128 *out, int64_t n)
     for (int64_t i = 0; i < n; i++) out[start[in[i].hi >> (64 - TF_LAKE_KEY_BITS)]++] = in[i];
 }
 
-int keyfile_write(const char *path, const tf_key128 *keys, int64_t n, tf_err *err)
+int keyfile_write(const char *path, const tf_key128 *keys, int64_t n, int sync, tf_err *err)
 {
     uint64_t head[2 + TF_LAKE_KEY_BUCKETS + 1];
     memcpy(head, MAGIC, 8);
@@ -58,7 +58,8 @@ int keyfile_write(const char *path, const tf_key128 *keys, int64_t n, tf_err *er
             left -= (size_t)w;
         }
     }
-    if (!rc && fsync(fd) != 0) rc = tf_errno(err, TF_EIO, "%s: fsync", path);
+    if (!rc && sync && fsync(fd) != 0) rc = tf_errno(err, TF_EIO, "%s: fsync", path);
+    if (!rc && !sync) tf_start_writeback(fd);
     close(fd);
     if (rc) unlink(path);
     return rc;
@@ -140,7 +141,7 @@ int keyfile_rebuild(const char *parquet, const char *path, tf_err *err)
         char *tmp = tf_xasprintf("%s.tmp-%ld", path, (long)getpid());
         char *dir = tf_dirname(path);
         rc = tf_mkdir_p(dir, err);
-        if (!rc) rc = keyfile_write(tmp, grouped, n, err);
+        if (!rc) rc = keyfile_write(tmp, grouped, n, 1, err);
         if (!rc && rename(tmp, path) != 0) rc = tf_errno(err, TF_EIO, "%s: rename", tmp);
         free(dir);
         free(tmp);

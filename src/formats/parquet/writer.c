@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pq_internal.h"
+#include "tripflow/fsutil.h"
 #include "tripflow/hash.h"
 #include "tripflow/version.h"
 
@@ -387,6 +388,33 @@ static inline void str_at(const tf_pq_col *c, int64_t s, const char **p, uint32_
     }
 }
 
+static inline uint64_t load_be64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* Unsigned byte order (Parquet's for BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY
+ * statistics), shorter first on a tie; the same text (a dictionary's
+ * strings) and 16-byte keys without a call. */
+static inline int cmp_bytes(const char *a, uint32_t na, const char *b, uint32_t nb)
+{
+    if (a == b && na == nb) return 0;
+    if (na == 16 && nb == 16) {
+        for (int k = 0; k < 16; k += 8) {
+            uint64_t x = load_be64(a + k), y = load_be64(b + k);
+            if (x != y) return x < y ? -1 : 1;
+        }
+        return 0;
+    }
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
 static void update_stats(const wleaf *l, const tf_pq_col *c, const int64_t *slots, int64_t nv, wchunk *ch)
 {
     tf_pq_stats *st = &ch->st;
@@ -407,10 +435,8 @@ static void update_stats(const wleaf *l, const tf_pq_col *c, const int64_t *slot
                 mn = mx = p, mnl = mxl = n;
                 continue;
             }
-            int a = memcmp(p, mn, n < mnl ? n : mnl);
-            if (a < 0 || (a == 0 && n < mnl)) mn = p, mnl = n;
-            int b = memcmp(p, mx, n < mxl ? n : mxl);
-            if (b > 0 || (b == 0 && n > mxl)) mx = p, mxl = n;
+            if (cmp_bytes(p, n, mn, mnl) < 0) mn = p, mnl = n;
+            if (cmp_bytes(p, n, mx, mxl) > 0) mx = p, mxl = n;
         }
         if (mn) {
             ch->min_b = tf_xmalloc(mnl ? mnl : 1);
@@ -674,11 +700,12 @@ static int write_chunk(tf_pq_writer *w, int li, const tf_pq_col *c, int64_t r0, 
     ch->st.num_values = nl;
     ch->st.has_null_count = 1;
     ch->st.null_count = nl - nv;
-    update_stats(l, c, w->slots, nv, ch);
-
     int use_dict = l->dict == TF_PQ_DICT_ON || (l->dict == TF_PQ_DICT_AUTO && l->physical == TF_PQ_BYTE_ARRAY);
     if (use_dict && nv > 0 && l->physical != TF_PQ_BOOLEAN) use_dict = build_dict(w, l, c, nv);
     else use_dict = 0;
+    /* a dictionary holds every distinct value once: the same min and max */
+    if (use_dict) update_stats(l, c, w->dict_slots.v, (int64_t)w->dict_slots.n, ch);
+    else update_stats(l, c, w->slots, nv, ch);
     int bw = 0;
     if (use_dict) {
         ch->used_dict = 1;
@@ -1034,7 +1061,8 @@ int tf_pq_writer_close(tf_pq_writer *w, tf_pq_write_result *res, tf_err *err)
     rc = put_bytes(w, f.data, f.len, err);
     tf_buf_free(&f);
     if (!rc && fflush(w->fp) != 0) rc = tf_errno(err, TF_EIO, "%s: write", w->path);
-    if (!rc && !w->o.no_sync && fsync(fileno(w->fp)) != 0) rc = tf_errno(err, TF_EIO, "%s: fsync", w->path);
+    if (!rc && w->o.no_sync == TF_PQ_SYNC && fsync(fileno(w->fp)) != 0) rc = tf_errno(err, TF_EIO, "%s: fsync", w->path);
+    if (!rc && w->o.no_sync == TF_PQ_START_SYNC) tf_start_writeback(fileno(w->fp));
     if (fclose(w->fp) != 0 && !rc) rc = tf_errno(err, TF_EIO, "%s: close", w->path);
     w->fp = NULL;
     if (rc) {
