@@ -64,6 +64,29 @@ json_compact() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=
 
 sql() { sqlite3 -batch -noheader "${DB:-$TRIPFLOW_DB}" "$@"; }
 
+# The counts in `tripflow staypoints`' summary line (in $ERR): "USERS STAYPOINTS".
+sp_summary() { echo "$ERR" | sed -n 's/.* users, \([0-9]*\) with staypoints; \([0-9]*\) staypoints .*/\1 \2/p'; }
+
+# seed_staypoints_sql ENTER EXIT: the seed's staypoint query as DuckDB SQL
+# over table trips (user_id, trip_start_time, trip_end_time, end_lat,
+# end_lng, seq = input order): LEAD over each user's trips, ARRAY_AGG by
+# enter time, ties by end time then input order; ENTER and EXIT are the
+# expressions of the two times in the list; into table seed.
+seed_staypoints_sql() {
+    cat <<SQL
+CREATE TABLE seed AS
+SELECT user_id,
+       ARRAY_AGG({'enter_time': $1, 'exit_time': $2, 'lat': lat, 'lng': lng}
+                 ORDER BY enter_time, trip_start_time, trip_end_time, seq) AS staypoints,
+       substr(user_id, 1, 2) AS p1, substr(user_id, 3, 2) AS p2
+FROM (SELECT user_id, trip_end_time AS enter_time, LEAD(trip_start_time) OVER user_trips AS exit_time,
+             end_lat AS lat, end_lng AS lng, trip_start_time, trip_end_time, seq
+      FROM trips WINDOW user_trips AS (PARTITION BY user_id ORDER BY trip_start_time, trip_end_time, seq))
+WHERE exit_time IS NOT NULL
+GROUP BY 1, 3, 4;
+SQL
+}
+
 finish() {
     if [ "$FAILS" -gt 0 ]; then
         echo "  $FAILS of $CHECKS checks failed"

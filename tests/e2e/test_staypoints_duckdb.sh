@@ -15,8 +15,7 @@ expect_contains "$ERR" "gen staypoint-trips: 100000 users, "
 awk 'BEGIN { FS = OFS = "," } NR == 1 { print $0, "seq"; next } { print $0, NR }' trips.csv > trips_seq.csv
 
 expect_status 0 /usr/bin/time -f "rss_kb=%M" "$TF_REL" staypoints trips.csv --format json --out sp.jsonl
-users_out=$(echo "$ERR" | sed -n 's/.* users, \([0-9]*\) with staypoints; \([0-9]*\) staypoints .*/\1/p')
-sp_out=$(echo "$ERR" | sed -n 's/.* users, \([0-9]*\) with staypoints; \([0-9]*\) staypoints .*/\2/p')
+read -r users_out sp_out <<<"$(sp_summary)"
 rss_full=$(echo "$ERR" | sed -n 's/^rss_kb=//p')
 expect_status 0 "$TF_REL" staypoints trips.csv --format csv --out sp.csv --quiet
 
@@ -28,16 +27,7 @@ CREATE TABLE trips AS SELECT * FROM read_csv('trips_seq.csv', header = true, aut
   'trip_end_time': 'TIMESTAMP', 'start_lat': 'DOUBLE', 'start_lng': 'DOUBLE', 'end_lat': 'DOUBLE',
   'end_lng': 'DOUBLE', 'seq': 'BIGINT'});
 -- the seed's query; ties: end time, then input order
-CREATE TABLE seed AS
-SELECT user_id,
-       ARRAY_AGG({'enter_time': strftime(enter_time, $TS), 'exit_time': strftime(exit_time, $TS), 'lat': lat, 'lng': lng}
-                 ORDER BY enter_time, trip_start_time, trip_end_time, seq) AS staypoints,
-       substr(user_id, 1, 2) AS p1, substr(user_id, 3, 2) AS p2
-FROM (SELECT user_id, trip_end_time AS enter_time, LEAD(trip_start_time) OVER user_trips AS exit_time,
-             end_lat AS lat, end_lng AS lng, trip_start_time, trip_end_time, seq
-      FROM trips WINDOW user_trips AS (PARTITION BY user_id ORDER BY trip_start_time, trip_end_time, seq))
-WHERE exit_time IS NOT NULL
-GROUP BY 1, 3, 4;
+$(seed_staypoints_sql "strftime(enter_time, $TS)" "strftime(exit_time, $TS)")
 CREATE TABLE ours AS SELECT * FROM read_json('sp.jsonl', format = 'newline_delimited',
   columns = {'user_id': 'VARCHAR', 'staypoints': '$SP_TYPE', 'p1': 'VARCHAR', 'p2': 'VARCHAR'});
 -- (an empty CSV field reads as NULL in DuckDB; p2 of a short id is the empty string)

@@ -12,21 +12,11 @@ source "$ROOT/tests/e2e/lib.sh"
 expect_status 0 "$TF_REL" gen staypoint-trips --users 100000 --seed 3 --format parquet --out trips.parquet
 expect_contains "$ERR" "gen staypoint-trips: 100000 users, "
 expect_status 0 "$TF_REL" staypoints trips.parquet --format parquet --out out
-users_out=$(echo "$ERR" | sed -n 's/.* users, \([0-9]*\) with staypoints; \([0-9]*\) staypoints .*/\1/p')
-sp_out=$(echo "$ERR" | sed -n 's/.* users, \([0-9]*\) with staypoints; \([0-9]*\) staypoints .*/\2/p')
+read -r users_out sp_out <<<"$(sp_summary)"
 
 SQL="SET TimeZone = 'UTC';
 CREATE TABLE trips AS SELECT *, file_row_number AS seq FROM read_parquet('trips.parquet', file_row_number = true);
-CREATE TABLE seed AS
-SELECT user_id,
-       ARRAY_AGG({'enter_time': enter_time, 'exit_time': exit_time, 'lat': lat, 'lng': lng}
-                 ORDER BY enter_time, trip_start_time, trip_end_time, seq) AS staypoints,
-       substr(user_id, 1, 2) AS p1, substr(user_id, 3, 2) AS p2
-FROM (SELECT user_id, trip_end_time AS enter_time, LEAD(trip_start_time) OVER user_trips AS exit_time,
-             end_lat AS lat, end_lng AS lng, trip_start_time, trip_end_time, seq
-      FROM trips WINDOW user_trips AS (PARTITION BY user_id ORDER BY trip_start_time, trip_end_time, seq))
-WHERE exit_time IS NOT NULL
-GROUP BY 1, 3, 4;
+$(seed_staypoints_sql enter_time exit_time)
 CREATE TABLE ours AS SELECT * FROM read_parquet('out/**/*.parquet', hive_partitioning = true);
 SELECT (SELECT count(*) FROM seed) AS seed_rows,
        (SELECT sum(len(staypoints)) FROM seed) AS seed_staypoints,
