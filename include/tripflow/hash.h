@@ -11,10 +11,14 @@ typedef struct tf_key128 {
 } tf_key128;
 
 tf_key128 tf_hash128(const void *p, size_t n);
-/* The same hash, computed piece by piece: after(piece, len, ud) runs once
- * each piece is hashed (a mapped file lets the piece's pages go). */
-tf_key128 tf_hash128_pieces(const void *p, size_t n, size_t piece, void (*after)(const void *, size_t, void *),
-                            void *ud);
+/* A file's content hash: the XXH3-128 of the concatenated XXH3-128 hashes
+ * (16 bytes each, big-endian) of its 16 MiB pieces, so that the pieces can
+ * be hashed on `threads` threads.  after(piece, len, ud), when not NULL, runs
+ * once a piece is hashed, on the thread that hashed it (a mapped file lets
+ * the piece's pages go). */
+#define TF_CONTENT_PIECE ((size_t)16 << 20)
+tf_key128 tf_content_hash(const void *p, size_t n, int threads, void (*after)(const void *, size_t, void *),
+                          void *ud);
 uint64_t tf_hash64(const void *p, size_t n);
 static inline int tf_key_eq(tf_key128 a, tf_key128 b) { return a.hi == b.hi && a.lo == b.lo; }
 /* 32 lowercase hex digits, big-endian (hi first) + NUL */

@@ -1,8 +1,13 @@
 /* hash.c — thin wrappers over libxxhash's XXH3 (see hash.h). */
 #include "tripflow/hash.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <xxhash.h>
+
+#include "tripflow/mem.h"
 
 tf_key128 tf_hash128(const void *p, size_t n)
 {
@@ -10,20 +15,44 @@ tf_key128 tf_hash128(const void *p, size_t n)
     return (tf_key128){h.low64, h.high64};
 }
 
-tf_key128 tf_hash128_pieces(const void *p, size_t n, size_t piece, void (*after)(const void *, size_t, void *),
-                            void *ud)
+typedef struct content_job {
+    const char *p;
+    size_t n, pieces;
+    unsigned char *out; /* 16 bytes per piece */
+    atomic_size_t next;
+    void (*after)(const void *, size_t, void *);
+    void *ud;
+} content_job;
+
+static void *hash_pieces(void *arg)
 {
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) abort();
-    XXH3_128bits_reset(st);
-    for (size_t at = 0; at < n; at += piece) {
-        size_t len = n - at < piece ? n - at : piece;
-        XXH3_128bits_update(st, (const char *)p + at, len);
-        if (after) after((const char *)p + at, len, ud);
+    content_job *j = arg;
+    for (size_t i; (i = atomic_fetch_add(&j->next, 1)) < j->pieces;) {
+        size_t at = i * TF_CONTENT_PIECE, len = j->n - at < TF_CONTENT_PIECE ? j->n - at : TF_CONTENT_PIECE;
+        XXH128_canonical_t c;
+        XXH128_canonicalFromHash(&c, XXH3_128bits(j->p + at, len));
+        memcpy(j->out + 16 * i, c.digest, 16);
+        if (j->after) j->after(j->p + at, len, j->ud);
     }
-    XXH128_hash_t h = XXH3_128bits_digest(st);
-    XXH3_freeState(st);
-    return (tf_key128){h.low64, h.high64};
+    return NULL;
+}
+
+tf_key128 tf_content_hash(const void *p, size_t n, int threads, void (*after)(const void *, size_t, void *), void *ud)
+{
+    content_job j = {.p = p, .n = n, .pieces = (n + TF_CONTENT_PIECE - 1) / TF_CONTENT_PIECE, .after = after, .ud = ud};
+    j.out = tf_xmalloc(16 * j.pieces + 1);
+    atomic_init(&j.next, 0);
+    if (threads > (int)j.pieces) threads = (int)j.pieces;
+    if (threads > 64) threads = 64;
+    pthread_t tids[64];
+    int started = 0;
+    for (int t = 1; t < threads; t++)
+        if (!pthread_create(&tids[started], NULL, hash_pieces, &j)) started++;
+    hash_pieces(&j);
+    for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    tf_key128 k = tf_hash128(j.out, 16 * j.pieces);
+    free(j.out);
+    return k;
 }
 
 uint64_t tf_hash64(const void *p, size_t n) { return XXH3_64bits(p, n); }

@@ -220,8 +220,8 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     char hash[33];
     /* a mapped file's pages go as soon as they are hashed: the parse maps
      * them again chunk by chunk, so a big file never sits in memory whole */
-    tf_key_hex(is_stdin ? tf_hash128(data, size) : tf_hash128_pieces(data, size, (size_t)16 << 20, drop_pages, NULL),
-               hash);
+    int nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    tf_key_hex(tf_content_hash(data, size, nthreads, is_stdin ? NULL : drop_pages, NULL), hash);
     int64_t same = 0, run_id = 0;
     tf_run_counts counts = {0, 0, 0, 0};
     int rc = tf_runs_find_loaded(s, hash, &same, err);

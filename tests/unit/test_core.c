@@ -1,5 +1,6 @@
 /* test_core.c — numbers, times, hashing and geohash cells. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -199,6 +200,45 @@ TF_TEST(hash_keys_hex_roundtrip)
     /* XXH3-128 of the empty input is a published constant */
     tf_key_hex(tf_hash128("", 0), hex);
     CHECK_STR(hex, "99aa06d3014798d86001c324468d497f");
+}
+
+static size_t after_bytes, after_calls;
+static pthread_mutex_t after_lock = PTHREAD_MUTEX_INITIALIZER;
+static void count_after(const void *p, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    pthread_mutex_lock(&after_lock);
+    after_bytes += n;
+    after_calls++;
+    pthread_mutex_unlock(&after_lock);
+}
+
+TF_TEST(content_hash_is_a_hash_of_piece_hashes)
+{
+    /* 2.5 pieces: two whole ones and a half */
+    size_t n = 2 * TF_CONTENT_PIECE + TF_CONTENT_PIECE / 2;
+    unsigned char *buf = malloc(n);
+    for (size_t i = 0; i < n; i++) buf[i] = (unsigned char)(i * 2654435761u >> 13);
+    /* the definition, computed here: XXH3-128 over the big-endian piece hashes */
+    uint8_t pieces[3 * 16];
+    for (int k = 0; k < 3; k++) {
+        size_t at = (size_t)k * TF_CONTENT_PIECE, len = k < 2 ? TF_CONTENT_PIECE : TF_CONTENT_PIECE / 2;
+        tf_key_bytes(tf_hash128(buf + at, len), pieces + 16 * k);
+    }
+    tf_key128 want = tf_hash128(pieces, sizeof pieces);
+    for (int threads = 1; threads <= 3; threads++) {
+        after_bytes = after_calls = 0;
+        CHECK(tf_key_eq(tf_content_hash(buf, n, threads, count_after, NULL), want));
+        CHECK_INT(after_calls, 3);
+        CHECK(after_bytes == n);
+    }
+    /* one byte changed anywhere changes it */
+    buf[TF_CONTENT_PIECE + 7] ^= 1;
+    CHECK(!tf_key_eq(tf_content_hash(buf, n, 2, NULL, NULL), want));
+    free(buf);
+    /* empty input: the hash of no piece hashes */
+    CHECK(tf_key_eq(tf_content_hash("", 0, 2, NULL, NULL), tf_hash128("", 0)));
 }
 
 /* the textbook bisection, as an oracle for the fast cell computation */
