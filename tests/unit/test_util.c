@@ -129,6 +129,21 @@ TF_TEST(radix_sort_is_a_stable_sort)
     for (int i = 1; i < N && ok; i++)
         ok = v[i - 1].key < v[i].key || (v[i - 1].key == v[i].key && v[i - 1].val < v[i].val);
     CHECK(ok);
+    /* by the bits from 20 up only: the low digits keep input order */
+    for (int i = 0; i < N; i++) {
+        v[i].key = (UINT64_C(0xABC) << 48) | ((uint64_t)(rand() % 5000) << 20) | (uint64_t)(rand() % 3);
+        v[i].val = (uint64_t)i;
+    }
+    tf_sort_kv64_from(v, tmp, N, 20);
+    ok = 1;
+    int low_unsorted = 0;
+    for (int i = 1; i < N && ok; i++) {
+        uint64_t a = v[i - 1].key >> 20, b = v[i].key >> 20;
+        ok = a < b || (a == b && v[i - 1].val < v[i].val);
+        low_unsorted |= a == b && v[i - 1].key > v[i].key;
+    }
+    CHECK(ok);
+    CHECK(low_unsorted); /* the low bits were not sorted */
     free(v);
     free(tmp);
 }
