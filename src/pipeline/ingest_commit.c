@@ -304,11 +304,22 @@ static void collect_region(writers *w, int region, region_aggs *out)
         memset(&w->ctx->acc[region], 0, sizeof w->ctx->acc[region]);
     }
     *out = ra;
+    /* room for every piece at once: growing by doubling copies and faults
+     * in twice the memory */
+    size_t nf = out->facts.n, ng = out->groups.n;
+    for (int i = 0; i < w->ntasks; i++) {
+        wtask *t = &w->tasks[i];
+        if (t->file >= 0 && w->parts[t->part].region == region) nf += t->nfacts, ng += t->ngroups;
+    }
+    tf_vec_grow(&out->facts, nf);
+    tf_vec_grow(&out->groups, ng);
     for (int i = 0; i < w->ntasks; i++) {
         wtask *t = &w->tasks[i];
         if (t->file < 0 || w->parts[t->part].region != region) continue;
-        for (size_t k = 0; k < t->nfacts; k++) tf_vec_push(&out->facts, t->facts[k]);
-        for (size_t k = 0; k < t->ngroups; k++) tf_vec_push(&out->groups, t->groups[k]);
+        if (t->nfacts) memcpy(out->facts.v + out->facts.n, t->facts, t->nfacts * sizeof *t->facts);
+        if (t->ngroups) memcpy(out->groups.v + out->groups.n, t->groups, t->ngroups * sizeof *t->groups);
+        out->facts.n += t->nfacts;
+        out->groups.n += t->ngroups;
         free(t->facts);
         free(t->groups);
         t->facts = NULL;
