@@ -73,9 +73,12 @@ static void parse_quoted(tf_csv_reader *r, tf_csv_record *rec)
                     const char *eol = memchr(fs, '\n', (size_t)(end - fs));
                     const char *stop = eol ? eol : end;
                     set_err(rec, "unterminated quoted field", line_start, fs, rec->nfields + 1);
-                    rec->nfields = 1;
                     rec->len = (size_t)(stop - rec->start);
                     if (rec->len && rec->start[rec->len - 1] == '\r') rec->len--;
+                    /* one field: the first one, or the line's text when the
+                     * quote opened the first field */
+                    if (rec->nfields == 0) add_field(rec, rec->start, rec->len, 0, 0);
+                    rec->nfields = 1;
                     rec->nlines = lines;
                     r->cur = eol ? eol + 1 : end;
                     r->line += lines;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh — run every libFuzzer target in build/fuzz for SECONDS each on seed
 # corpora: files written by tripflow (corpus_gen) and the parquet-testing
-# conformance files when ../shared/data is there; footers for fuzz_pq_footer.
+# conformance files when ../shared/data is there; footers for fuzz_pq_footer;
+# CSV texts for fuzz_csv.
 # A crash, leak or sanitizer report fails the run and prints the log tail;
 # the input that failed is kept in build/fuzz/.
 # usage: tests/fuzz/run.sh SECONDS
@@ -10,8 +11,13 @@ secs=${1:-60}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD:-$ROOT/build}/fuzz
 SHARED=${TRIPFLOW_SHARED:-$ROOT/../shared/data}
-rm -rf "$B/seeds-files" "$B/seeds-footers"
-mkdir -p "$B/seeds-files" "$B/seeds-footers"
+rm -rf "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv"
+mkdir -p "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv"
+# CSV seeds: quoting, CRLF, a BOM, blank lines, bad quotes, the real sample
+printf 'region,origin_coord\r\nPrague,"POINT (14.4 50.0)"\r\n\r\n  \nTurin,"a ""q"" b"\n' >"$B/seeds-csv/quoted"
+printf '\xef\xbb\xbfa,b,c\nx,y"z,w\n"open,1\n1,2,3' >"$B/seeds-csv/bad"
+printf 'a,"multi\nline",b\nc,d\n' >"$B/seeds-csv/multiline"
+[ -r "$SHARED/seed_repos/jobsity_trips.csv" ] && cp "$SHARED/seed_repos/jobsity_trips.csv" "$B/seeds-csv/"
 conf=()
 if [ -d "$SHARED/parquet-testing" ]; then
     conf=("$SHARED"/parquet-testing/*.parquet)
@@ -26,6 +32,7 @@ for t in "$B"/fuzz_*; do
     name=$(basename "$t")
     seeds=$B/seeds-files
     [ "$name" = fuzz_pq_footer ] && seeds=$B/seeds-footers
+    [ "$name" = fuzz_csv ] && seeds=$B/seeds-csv
     mkdir -p "$B/corpus-$name"
     echo "fuzz: $name for ${secs}s"
     if ! (cd "$B" && "$t" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 -timeout=20 \

@@ -67,6 +67,9 @@ TF_TEST(csv_malformed_records_do_not_swallow_good_ones)
     CHECK_INT(recs[2].err_col, 2);
     CHECK_STR(recs[3].err, "unterminated quoted field");
     CHECK_INT(recs[3].line, 4);
+    /* the quote opened the first field: that field is the line's text */
+    CHECK_INT(recs[3].nfields, 1);
+    CHECK(field_is(&recs[3].f[0], "\"open,1,2"));
     CHECK(recs[4].err == NULL);
     CHECK(field_is(&recs[4].f[0], "fine"));
     CHECK_INT(recs[4].line, 5);
