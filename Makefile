@@ -80,7 +80,7 @@ test: deps
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory fuzz-smoke
 
-# libFuzzer targets (tests/fuzz/fuzz_*.c) over the Parquet reader, the CSV reader and the core
+# libFuzzer targets (tests/fuzz/fuzz_*.c) over the Parquet reader, the CSV reader, the JSON scanner and the core
 # helpers it uses; clang with -fsanitize=fuzzer,address,undefined.
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 12

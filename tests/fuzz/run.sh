@@ -2,7 +2,7 @@
 # run.sh — run every libFuzzer target in build/fuzz for SECONDS each on seed
 # corpora: files written by tripflow (corpus_gen) and the parquet-testing
 # conformance files when ../shared/data is there; footers for fuzz_pq_footer;
-# CSV texts for fuzz_csv.
+# CSV texts for fuzz_csv; JSON objects for fuzz_jsonscan.
 # A crash, leak or sanitizer report fails the run and prints the log tail;
 # the input that failed is kept in build/fuzz/.
 # usage: tests/fuzz/run.sh SECONDS
@@ -11,8 +11,13 @@ secs=${1:-60}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD:-$ROOT/build}/fuzz
 SHARED=${TRIPFLOW_SHARED:-$ROOT/../shared/data}
-rm -rf "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv"
-mkdir -p "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv"
+rm -rf "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv" "$B/seeds-json"
+mkdir -p "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv" "$B/seeds-json"
+# JSON seeds: escapes, nesting, repeated members, and real GA4 events
+printf '{"k":"a\\u00e9\\ud83d\\ude00\\n","t":1533300000000000,"x":[1,-0.5e3,true,null,{"k":2}],"k":"last"}' >"$B/seeds-json/escapes"
+printf ' {"\\u006b" : 12 , "t":"2018-08-03T10:00:00Z"} ' >"$B/seeds-json/escaped-name"
+[ -r "$SHARED/seed_repos/ga4_events_sample_200.ndjson" ] && head -3 "$SHARED/seed_repos/ga4_events_sample_200.ndjson" |
+    split -l 1 - "$B/seeds-json/ga4-"
 # CSV seeds: quoting, CRLF, a BOM, blank lines, bad quotes, the real sample
 printf 'region,origin_coord\r\nPrague,"POINT (14.4 50.0)"\r\n\r\n  \nTurin,"a ""q"" b"\n' >"$B/seeds-csv/quoted"
 printf '\xef\xbb\xbfa,b,c\nx,y"z,w\n"open,1\n1,2,3' >"$B/seeds-csv/bad"
@@ -33,6 +38,7 @@ for t in "$B"/fuzz_*; do
     seeds=$B/seeds-files
     [ "$name" = fuzz_pq_footer ] && seeds=$B/seeds-footers
     [ "$name" = fuzz_csv ] && seeds=$B/seeds-csv
+    [ "$name" = fuzz_jsonscan ] && seeds=$B/seeds-json
     mkdir -p "$B/corpus-$name"
     echo "fuzz: $name for ${secs}s"
     if ! (cd "$B" && "$t" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 -timeout=20 \
