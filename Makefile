@@ -2,7 +2,7 @@
 # (as root on Debian 12 they install missing Debian packages first).
 #
 #   make            release build: build/tripflow
-#   make test       deps + sanitizer build (ASan, UBSan, leaks) + unit + e2e tests
+#   make test       deps + sanitizer builds (ASan, UBSan, leaks; TSan) + unit + e2e tests
 #   make demo       deps + build + generate trips, ingest them, print the reports
 #   make bench      the benchmarks in bench/ (see bench/README.md)
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS each
@@ -20,6 +20,8 @@ LIBS      = -lsqlite3 -lzstd -lsnappy -llz4 -lz -ljansson -lcurl -lmicrohttpd -l
 REL_CFLAGS  = $(WARN) -O2 -g -pthread
 ASAN_CFLAGS = $(WARN) -O1 -g -pthread -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
+# ThreadSanitizer build of the binary, for the e2e test of the threaded paths
+TSAN_CFLAGS = $(WARN) -O1 -g -pthread -fsanitize=thread
 
 LIB_SRCS  := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 EMBED_SRC := $(sort $(shell find src sql -name '*.sql'))
@@ -28,6 +30,7 @@ HDRS      := $(shell find include src -name '*.h')
 
 REL_OBJS  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRCS)) $(BUILD)/rel/gen/embed.o
 ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS)) $(BUILD)/asan/gen/embed.o
+TSAN_OBJS := $(patsubst %.c,$(BUILD)/tsan/%.o,$(LIB_SRCS) src/cli/main.c) $(BUILD)/tsan/gen/embed.o
 
 .PHONY: all deps test unit e2e demo bench fuzz fuzz-smoke docs clean asan
 all: $(BUILD)/tripflow
@@ -39,18 +42,21 @@ $(BUILD)/gen/embed.c: scripts/embed.sh $(EMBED_SRC)
 	@mkdir -p $(dir $@)
 	scripts/embed.sh $@ $(EMBED_SRC)
 
-$(BUILD)/rel/%.o: %.c $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
-$(BUILD)/rel/gen/embed.o: $(BUILD)/gen/embed.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
-$(BUILD)/asan/%.o: %.c $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) -c $< -o $@
-$(BUILD)/asan/gen/embed.o: $(BUILD)/gen/embed.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) -c $< -o $@
+# objects of each build: $(1) its directory under $(BUILD), $(2) its flags
+define objects
+$(BUILD)/$(1)/%.o: %.c $$(HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $(2) -c $$< -o $$@
+$(BUILD)/$(1)/gen/embed.o: $(BUILD)/gen/embed.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $(2) -c $$< -o $$@
+endef
+$(eval $(call objects,rel,$$(REL_CFLAGS)))
+$(eval $(call objects,asan,$$(ASAN_CFLAGS)))
+$(eval $(call objects,tsan,$$(TSAN_CFLAGS)))
+
+$(BUILD)/tsan/tripflow: $(TSAN_OBJS)
+	$(CC) $(TSAN_CFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/libtripflow.a: $(REL_OBJS)
 	@rm -f $@
@@ -71,7 +77,7 @@ asan: $(BUILD)/asan/tripflow $(BUILD)/asan/unit-tests $(BUILD)/tripflow
 unit: $(BUILD)/asan/unit-tests
 	$(BUILD)/asan/unit-tests
 
-e2e: $(BUILD)/asan/tripflow $(BUILD)/tripflow
+e2e: $(BUILD)/asan/tripflow $(BUILD)/tripflow $(BUILD)/tsan/tripflow
 	tests/e2e/run.sh
 
 test: deps

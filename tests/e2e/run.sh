@@ -6,6 +6,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export ROOT
 export TF=${TF:-$ROOT/build/asan/tripflow}
 export TF_REL=${TF_REL:-$ROOT/build/tripflow}
+export TF_TSAN=${TF_TSAN:-$ROOT/build/tsan/tripflow}
 # leak checking on; a failed sanitizer check fails the command
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}
