@@ -160,7 +160,8 @@ static int send_ahead(rdrv *d, int ack, int64_t seq, int argc, const char **argv
 {
     const char *what = ack ? "XACK" : "XREADGROUP";
     int done = 0;
-    if (redisAppendCommandArgv(d->c, argc, argv, NULL) != REDIS_OK) return tf_redis_fail(d->c, NULL, d->o->from, what, err);
+    if (redisAppendCommandArgv(d->c, argc, argv, NULL) != REDIS_OK)
+        return tf_redis_fail(d->c, NULL, d->o->from, what, err);
     while (!done)
         if (redisBufferWrite(d->c, &done) != REDIS_OK) return tf_redis_fail(d->c, NULL, d->o->from, what, err);
     d->q[d->nq++] = (sent){ack, seq};

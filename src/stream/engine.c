@@ -140,7 +140,7 @@ void engine_messages(engine *e, const engine_msg *m, size_t n, int64_t now_us)
     if (!e->pool) e->pool = xpool_new(e->o);
     if (n > e->res_cap) {
         free(e->res);
-        e->res = tf_xmalloc(n * sizeof(xres));
+        e->res = tf_xmalloc(n * sizeof *e->res);
         e->res_cap = n;
     }
     xres *res = e->res;

@@ -11,6 +11,13 @@
 #include "tripflow/stream_store.h"
 
 typedef struct xpool xpool;
+/* what extract.c found in one message */
+typedef struct xres {
+    int64_t t;        /* event time */
+    size_t key_off, key_len;
+    const char *err;  /* NULL, or why the message is not an event */
+    int side;
+} xres;
 
 typedef struct engine {
     const tf_stream_opts *o;
@@ -33,7 +40,7 @@ typedef struct engine {
     int64_t last_commit_us, last_early_us;
     tf_stream_summary *sum;
     xpool *pool; /* finds the fields of a batch on two threads */
-    void *res;   /* xres[res_cap]: what the pool found */
+    xres *res;   /* [res_cap]: what the pool found */
     size_t res_cap;
 } engine;
 
@@ -66,12 +73,6 @@ int engine_checkpoint(engine *e, int stopping, int flush, int64_t *committed_seq
 void engine_note(const engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- extract.c: the fields of a batch, on the caller's thread and a helper ---- */
-typedef struct xres {
-    int64_t t;        /* event time */
-    size_t key_off, key_len;
-    const char *err;  /* NULL, or why the message is not an event */
-    int side;
-} xres;
 xpool *xpool_new(const tf_stream_opts *o);
 void xpool_free(xpool *p);
 /* fill res[0..n) for m[0..n); keys and reasons live until the next call */

@@ -1061,7 +1061,8 @@ int tf_pq_writer_close(tf_pq_writer *w, tf_pq_write_result *res, tf_err *err)
     rc = put_bytes(w, f.data, f.len, err);
     tf_buf_free(&f);
     if (!rc && fflush(w->fp) != 0) rc = tf_errno(err, TF_EIO, "%s: write", w->path);
-    if (!rc && w->o.no_sync == TF_PQ_SYNC && fsync(fileno(w->fp)) != 0) rc = tf_errno(err, TF_EIO, "%s: fsync", w->path);
+    if (!rc && w->o.no_sync == TF_PQ_SYNC && fsync(fileno(w->fp)) != 0)
+        rc = tf_errno(err, TF_EIO, "%s: fsync", w->path);
     if (!rc && w->o.no_sync == TF_PQ_START_SYNC) tf_start_writeback(fileno(w->fp));
     if (fclose(w->fp) != 0 && !rc) rc = tf_errno(err, TF_EIO, "%s: close", w->path);
     w->fp = NULL;
