@@ -87,6 +87,21 @@ GROUP BY 1, 3, 4;
 SQL
 }
 
+# seed_checks NAME...: after a comparison with the seed's query, the data
+# was big enough (> 90000 users with staypoints in $seed_rows) and each named
+# variable counts more than 100 cases (the data exercises that case); on
+# rows missing against the seed ($only_seed), DuckDB shows three of them.
+seed_checks() {
+    [ "${seed_rows:-0}" -gt 90000 ] || fail "expected > 90000 users with staypoints, got $seed_rows"
+    local v
+    for v in "$@"; do
+        [ "${!v:-0}" -gt 100 ] || fail "the data should exercise $v (got ${!v})"
+    done
+    if [ "$only_seed" != 0 ]; then
+        $DUCK "$SQL SELECT * FROM (SELECT * FROM seed EXCEPT ALL SELECT * FROM ours) LIMIT 3" | head -c 3000 >&2
+    fi
+}
+
 finish() {
     if [ "$FAILS" -gt 0 ]; then
         echo "  $FAILS of $CHECKS checks failed"
