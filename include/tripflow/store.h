@@ -27,6 +27,13 @@ const char *tf_store_path(const tf_store *s);
 /* One write transaction at a time (SQLite: BEGIN IMMEDIATE, waits for the lock). */
 int tf_store_begin(tf_store *s, tf_err *err);
 int tf_store_commit(tf_store *s, tf_err *err);
+/* Commit a transaction that wrote a lot; the copy of its pages from the log
+ * into the database (SQLite's checkpoint) runs on a thread of its own while
+ * the caller goes on, and the next begin or close waits for it. */
+int tf_store_commit_bulk(tf_store *s, tf_err *err);
+/* Within a transaction: write the pages it changed so far (SQLite: to the
+ * WAL), so that the commit has less left to write.  Best effort. */
+void tf_store_spill(tf_store *s);
 void tf_store_rollback(tf_store *s);
 int tf_store_in_tx(const tf_store *s);
 

@@ -361,6 +361,9 @@ static int add_aggregates(tf_store *s, writers *w, const int *region_order, int 
         region_aggs ra;
         collect_region(w, region, &ra);
         rc = add_region_aggs(s, &ra, rid, did, err);
+        /* while writers still run, write these pages out: less for the
+         * commit to write at the end, when one thread works alone */
+        if (!rc && r + 1 < nregions) tf_store_spill(s);
     }
     if (rc) w->err.failed = 1; /* the writers stop early */
     pthread_mutex_lock(&w->lock);
@@ -472,7 +475,7 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
         if (tf_sig_interrupted()) rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
     }
     if (!rc) {
-        rc = tf_store_commit(s, err);
+        rc = tf_store_commit_bulk(s, err);
     } else if (tf_store_in_tx(s)) {
         tf_store_rollback(s);
     }

@@ -4,6 +4,7 @@
  * its own transaction, and recorded in schema_migrations. */
 #include "tripflow/store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,15 @@
 #include "tripflow/timeutil.h"
 
 #define MIGRATIONS_DIR "src/store/sqlite/migrations/"
+#define WAL_AUTOCHECKPOINT 1000 /* pages: SQLite's default */
 
 struct tf_store {
     tf_store_kind kind;
     sqlite3 *db;
     char *path;
     int in_tx;
+    pthread_t ckpt;  /* the background checkpoint of tf_store_commit_bulk */
+    int ckpt_running;
 };
 
 static int migrate(tf_store *s, tf_err *err)
@@ -133,9 +137,35 @@ fail:
     return err->code;
 }
 
+/* A checkpoint of the WAL on a connection of its own.  Failing is harmless:
+ * the commit is in the WAL, and the next checkpoint (at the latest the one
+ * at close) copies it. */
+static void *ckpt_thread(void *ud)
+{
+    tf_store *s = ud;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 1000);
+        /* a read first: a connection finds the database in WAL mode (and
+         * opens the log) only when it reads */
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+    sqlite3_close(db);
+    return NULL;
+}
+
+static void ckpt_wait(tf_store *s)
+{
+    if (!s->ckpt_running) return;
+    pthread_join(s->ckpt, NULL);
+    s->ckpt_running = 0;
+}
+
 void tf_store_close(tf_store *s)
 {
     if (!s) return;
+    ckpt_wait(s);
     if (s->in_tx) tf_store_rollback(s);
     sqlite3_close(s->db);
     free(s->path);
@@ -150,6 +180,7 @@ int tf_store_in_tx(const tf_store *s) { return s->in_tx; }
 int tf_store_begin(tf_store *s, tf_err *err)
 {
     if (s->in_tx) return tf_errf(err, TF_ESTATE, "internal: nested transaction");
+    ckpt_wait(s);
     if (tf_sql_exec(s->db, "BEGIN IMMEDIATE", err)) return tf_err_prefix(err, "%s: begin: ", s->path);
     s->in_tx = 1;
     return TF_OK;
@@ -165,6 +196,22 @@ int tf_store_commit(tf_store *s, tf_err *err)
     }
     s->in_tx = 0;
     return TF_OK;
+}
+
+int tf_store_commit_bulk(tf_store *s, tf_err *err)
+{
+    /* no automatic checkpoint inside COMMIT: it would copy every page the
+     * transaction wrote a second time before returning */
+    sqlite3_wal_autocheckpoint(s->db, 0);
+    int rc = tf_store_commit(s, err);
+    sqlite3_wal_autocheckpoint(s->db, WAL_AUTOCHECKPOINT);
+    if (!rc && pthread_create(&s->ckpt, NULL, ckpt_thread, s) == 0) s->ckpt_running = 1;
+    return rc;
+}
+
+void tf_store_spill(tf_store *s)
+{
+    if (s->in_tx) sqlite3_db_cacheflush(s->db);
 }
 
 void tf_store_rollback(tf_store *s)
