@@ -55,13 +55,80 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
 
 static inline tf_i128 fixed(double deg) { return (tf_i128)(int64_t)(deg * 0x1p52); }
 
-static int group_cmp(const void *x, const void *y)
+static inline int group_order(const tf_group *a, const tf_group *b)
 {
-    const tf_group *a = x, *b = y;
     if (a->region != b->region) return a->region < b->region ? -1 : 1;
     if (a->ocell != b->ocell) return a->ocell < b->ocell ? -1 : 1;
     if (a->dcell != b->dcell) return a->dcell < b->dcell ? -1 : 1;
     return (a->bucket > b->bucket) - (a->bucket < b->bucket);
+}
+
+/* g[0..n) with g[0..done) in order already */
+static void insertion_sort(tf_group *g, size_t done, size_t n)
+{
+    for (size_t i = done ? done : 1; i < n; i++) {
+        if (group_order(&g[i - 1], &g[i]) <= 0) continue;
+        tf_group x = g[i];
+        size_t j = i;
+        do {
+            g[j] = g[j - 1];
+            j--;
+        } while (j > 0 && group_order(&g[j - 1], &x) > 0);
+        g[j] = x;
+    }
+}
+
+static void merge_two(const tf_group *a, size_t na, const tf_group *b, size_t nb, tf_group *out)
+{
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) *out++ = group_order(&b[j], &a[i]) < 0 ? b[j++] : a[i++];
+    memcpy(out, a + i, (na - i) * sizeof *a);
+    memcpy(out + (na - i), b + j, (nb - j) * sizeof *b);
+}
+
+/* Stable sort in group order.  Groups mostly come as a few sorted runs
+ * (a cell's few groups; a region's pieces, one per file), so: runs as they
+ * are (short ones made MIN_RUN long by insertion), merged pairwise. */
+#define MIN_RUN 16
+static void sort_groups(tf_group *g, size_t n)
+{
+    if (n <= MIN_RUN) {
+        insertion_sort(g, 0, n);
+        return;
+    }
+    size_t *bound = tf_xmalloc((n / MIN_RUN + 2) * sizeof *bound), nr = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && group_order(&g[j - 1], &g[j]) <= 0) j++;
+        if (j - i < MIN_RUN) {
+            size_t e = i + MIN_RUN < n ? i + MIN_RUN : n;
+            insertion_sort(g + i, j - i, e - i);
+            j = e;
+        }
+        bound[nr++] = i;
+        i = j;
+    }
+    bound[nr] = n;
+    if (nr > 1) {
+        tf_group *tmp = tf_xmalloc(n * sizeof *tmp), *src = g, *dst = tmp;
+        while (nr > 1) {
+            size_t k = 0;
+            for (size_t r = 0; r < nr; r += 2) {
+                size_t a = bound[r], m = bound[r + 1], e = r + 2 <= nr ? bound[r + 2] : n;
+                if (r + 1 < nr) merge_two(src + a, m - a, src + m, e - m, dst + a);
+                else memcpy(dst + a, src + a, (n - a) * sizeof *src);
+                bound[k++] = a;
+            }
+            bound[k] = n;
+            nr = k;
+            tf_group *t = src;
+            src = dst;
+            dst = t;
+        }
+        if (src != g) memcpy(g, src, n * sizeof *g);
+        free(tmp);
+    }
+    free(bound);
 }
 
 static int fact_cmp(const void *x, const void *y)
@@ -77,8 +144,8 @@ static void flush_cell(tf_tripagg *a)
 {
     if (!a->cell.n) return;
     for (size_t i = 0; i < a->cell.n; i++) a->index[a->slot_of[i]] = EMPTY;
-    qsort(a->cell.v, a->cell.n, sizeof *a->cell.v, group_cmp);
-    if (a->groups.n && group_cmp(&a->groups.v[a->groups.n - 1], &a->cell.v[0]) >= 0) a->unsorted = 1;
+    sort_groups(a->cell.v, a->cell.n);
+    if (a->groups.n && group_order(&a->groups.v[a->groups.n - 1], &a->cell.v[0]) >= 0) a->unsorted = 1;
     for (size_t i = 0; i < a->cell.n; i++) tf_vec_push(&a->groups, a->cell.v[i]);
     a->cell.n = 0;
 }
@@ -158,10 +225,10 @@ void tf_tripagg_add(tf_tripagg *a, const tf_trip *t, uint64_t origin_bits)
 
 size_t tf_groups_merge(tf_group *g, size_t n)
 {
-    qsort(g, n, sizeof *g, group_cmp);
+    sort_groups(g, n);
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
-        if (w && !group_cmp(&g[w - 1], &g[i])) {
+        if (w && !group_order(&g[w - 1], &g[i])) {
             tf_group *m = &g[w - 1];
             m->count += g[i].count;
             if (g[i].first < m->first) m->first = g[i].first;

@@ -126,3 +126,76 @@ TF_TEST(tripagg_equals_brute_force_in_any_order)
     tf_tripagg_free(&a);
     free(t);
 }
+
+static int ref_order(const void *x, const void *y)
+{
+    const tf_group *a = x, *b = y;
+    if (a->region != b->region) return a->region < b->region ? -1 : 1;
+    if (a->ocell != b->ocell) return a->ocell < b->ocell ? -1 : 1;
+    if (a->dcell != b->dcell) return a->dcell < b->dcell ? -1 : 1;
+    return (a->bucket > b->bucket) - (a->bucket < b->bucket);
+}
+
+/* Merging pieces (each sorted, as a file's groups come; or none sorted):
+ * every key once, in order, with the counts, times and exact sums of all
+ * its pieces — for any number of pieces and sizes around the sort's
+ * insertion-sort threshold. */
+TF_TEST(groups_merge_combines_sorted_pieces)
+{
+    srand(17);
+    const size_t sizes[] = {0, 1, 2, 15, 16, 17, 33, 1000, 5000};
+    const int pieces[] = {1, 2, 3, 7, 0 /* 0: no order at all */};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++)
+        for (size_t pi = 0; pi < sizeof pieces / sizeof *pieces; pi++) {
+            size_t n = sizes[si];
+            int k = pieces[pi];
+            tf_group *g = calloc(n + 1, sizeof *g), *want = calloc(n + 1, sizeof *want);
+            int *piece = calloc(n + 1, sizeof *piece);
+            for (size_t i = 0; i < n; i++) {
+                g[i].region = (uint32_t)(rand() % 2);
+                g[i].ocell = (uint64_t)(rand() % 6);
+                g[i].dcell = (uint64_t)(rand() % 6);
+                g[i].bucket = (uint32_t)(rand() % 3);
+                g[i].count = 1 + rand() % 5;
+                g[i].first = rand() % 1000;
+                g[i].last = g[i].first + rand() % 1000;
+                for (int c = 0; c < 4; c++) g[i].sum[c] = (tf_i128)(rand() - RAND_MAX / 2) * ((tf_i128)1 << 40);
+                piece[i] = k ? rand() % k : 0;
+            }
+            /* the pieces one after the other, each sorted */
+            size_t at = 0;
+            for (int p = 0; p < (k ? k : 1); p++) {
+                size_t from = at;
+                for (size_t i = 0; i < n; i++)
+                    if (piece[i] == p) want[at++] = g[i];
+                if (k) qsort(want + from, at - from, sizeof *want, ref_order);
+            }
+            memcpy(g, want, n * sizeof *g);
+            /* the reference: one sort, then combine equal keys */
+            qsort(want, n, sizeof *want, ref_order);
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (m && !ref_order(&want[m - 1], &want[i])) {
+                    tf_group *w = &want[m - 1];
+                    w->count += want[i].count;
+                    if (want[i].first < w->first) w->first = want[i].first;
+                    if (want[i].last > w->last) w->last = want[i].last;
+                    for (int c = 0; c < 4; c++) w->sum[c] += want[i].sum[c];
+                } else {
+                    want[m++] = want[i];
+                }
+            }
+            size_t got = tf_groups_merge(g, n);
+            CHECK_INT(got, m);
+            for (size_t i = 0; i < m && i < got; i++) {
+                CHECK(!ref_order(&g[i], &want[i]));
+                CHECK_INT(g[i].count, want[i].count);
+                CHECK_INT(g[i].first, want[i].first);
+                CHECK_INT(g[i].last, want[i].last);
+                for (int c = 0; c < 4; c++) CHECK(g[i].sum[c] == want[i].sum[c]);
+            }
+            free(g);
+            free(want);
+            free(piece);
+        }
+}
