@@ -45,6 +45,12 @@ typedef struct tf_tripagg {
     tf_grid grid;
     int shift;      /* origin bits (precision 12) >> shift = origin cell */
     tf_fmap facts;  /* tf_fact by (region, datasource, hour) */
+    /* in front of facts: a table by datasource and hour for the region and
+     * the weeks around the first trip seen (a partition is a region's month) */
+    tf_fact *dense;
+    int dense_on;
+    uint32_t dense_region;
+    int64_t dense_hour0; /* hour number of dense's first column */
     int open;       /* a current cell */
     uint32_t region;
     uint64_t ocell;

@@ -8,6 +8,8 @@
 #include "tripflow/timeutil.h"
 
 #define FACT_KSIZE offsetof(tf_fact, count)
+#define DENSE_DS 16        /* datasources 0..15 */
+#define DENSE_HOURS (24 * 64) /* hours around the first one seen */
 #define EMPTY UINT32_MAX
 
 void tf_tripagg_init(tf_tripagg *a, const tf_grid *grid)
@@ -27,6 +29,7 @@ void tf_tripagg_free(tf_tripagg *a)
     tf_vec_free(&a->cell);
     tf_vec_free(&a->groups);
     tf_vec_free(&a->fact_list);
+    free(a->dense);
     free(a->index);
     free(a->slot_of);
     memset(a, 0, sizeof *a);
@@ -42,6 +45,8 @@ void tf_tripagg_reset(tf_tripagg *a)
     a->fact_list.n = 0;
     a->open = 0;
     a->unsorted = 0;
+    if (a->dense_on) memset(a->dense, 0, DENSE_DS * DENSE_HOURS * sizeof *a->dense);
+    a->dense_on = 0;
 }
 
 static inline uint64_t mix(uint64_t a, uint64_t b)
@@ -51,6 +56,24 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
     h *= UINT64_C(0xBF58476D1CE4E5B9);
     h ^= h >> 32;
     return h;
+}
+
+static tf_fact *fact_of(tf_tripagg *a, uint32_t region, uint32_t ds, int64_t hour)
+{
+    if (!a->dense_on) {
+        if (!a->dense) a->dense = tf_xcalloc(DENSE_DS * DENSE_HOURS, sizeof *a->dense);
+        a->dense_on = 1;
+        a->dense_region = region;
+        a->dense_hour0 = hour - DENSE_HOURS / 2; /* the first hour seen may be any of the month's */
+    }
+    uint64_t col = (uint64_t)(hour - a->dense_hour0);
+    if (region == a->dense_region && ds < DENSE_DS && col < DENSE_HOURS) {
+        tf_fact *f = &a->dense[ds * DENSE_HOURS + col];
+        if (!f->count) *f = (tf_fact){.region = region, .datasource = ds, .hour = hour * TF_US_PER_HOUR};
+        return f;
+    }
+    tf_fact fk = {.region = region, .datasource = ds, .hour = hour * TF_US_PER_HOUR};
+    return tf_fmap_upsert(&a->facts, &fk, mix(((uint64_t)region << 32) | ds, (uint64_t)hour), NULL);
 }
 
 static inline tf_i128 fixed(double deg) { return (tf_i128)(int64_t)(deg * 0x1p52); }
@@ -170,9 +193,7 @@ void tf_tripagg_add(tf_tripagg *a, const tf_trip *t, uint64_t origin_bits)
     uint32_t region = t->region, ds = t->datasource & ~TF_TRIP_DUP;
     int64_t ts = t->ts;
 
-    int64_t hour = tf_floordiv(ts, TF_US_PER_HOUR);
-    tf_fact fk = {.region = region, .datasource = ds, .hour = hour * TF_US_PER_HOUR};
-    tf_fact *f = tf_fmap_upsert(&a->facts, &fk, mix(((uint64_t)region << 32) | ds, (uint64_t)hour), NULL);
+    tf_fact *f = fact_of(a, region, ds, tf_floordiv(ts, TF_US_PER_HOUR));
     if (f->count == 0 || ts > f->latest) f->latest = ts;
     f->count++;
 
@@ -267,6 +288,9 @@ void tf_tripagg_finish(tf_tripagg *a)
     a->fact_list.n = 0;
     const tf_fact *f;
     for (size_t i = 0; (f = tf_fmap_next(&a->facts, &i));) tf_vec_push(&a->fact_list, *f);
+    if (a->dense_on)
+        for (size_t i = 0; i < DENSE_DS * DENSE_HOURS; i++)
+            if (a->dense[i].count) tf_vec_push(&a->fact_list, a->dense[i]);
     qsort(a->fact_list.v, a->fact_list.n, sizeof *a->fact_list.v, fact_cmp);
 }
 
