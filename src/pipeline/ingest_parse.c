@@ -230,6 +230,14 @@ typedef struct memo {
 /* a == b for n bytes; names are short: two overlapping words, no call */
 static inline int same_bytes(const char *a, const char *b, size_t n)
 {
+    if (n >= 4 && n < 8) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, a, 4);
+        memcpy(&b0, b, 4);
+        memcpy(&a1, a + n - 4, 4);
+        memcpy(&b1, b + n - 4, 4);
+        return a0 == b0 && a1 == b1;
+    }
     if (n < 8 || n > 16) return !memcmp(a, b, n);
     uint64_t a0, a1, b0, b1;
     memcpy(&a0, a, 8);
