@@ -23,7 +23,9 @@ const char *tf_sql_named(const char *file, const char *name);
  * ON CONFLICT clause, or "").  bind(st, base, i, ud) binds row i's ncols
  * values at parameters base+1...; values bound SQLITE_STATIC must stay put
  * until row i + TF_SQL_ROWS_PER_STMT is bound (a ring of that many rows). */
-#define TF_SQL_ROWS_PER_STMT 256
+/* 1024 rows: 10 % less time per row than 256 (100k trip groups); with at
+ * most 31 columns the parameters stay under SQLite's 32766 */
+#define TF_SQL_ROWS_PER_STMT 1024
 int tf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, const char *tail, size_t n,
                        void (*bind)(sqlite3_stmt *st, int base, size_t i, void *ud), void *ud, tf_err *err);
 /* single integer result of a query, or the default when no row */

@@ -1,4 +1,5 @@
 /* test_util.c — reject files and limits, JSON writing, file helpers. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include "tripflow/fsutil.h"
 #include "tripflow/jsonw.h"
 #include "tripflow/reject.h"
+#include "tripflow/sqlutil.h"
 #include "tripflow/sort.h"
 
 static char *slurp(const char *path)
@@ -146,4 +148,43 @@ TF_TEST(radix_sort_is_a_stable_sort)
     CHECK(low_unsorted); /* the low bits were not sorted */
     free(v);
     free(tmp);
+}
+
+/* rows bound from a ring of TF_SQL_ROWS_PER_STMT texts, as the trips store does */
+typedef struct {
+    char text[TF_SQL_ROWS_PER_STMT][16];
+} ring_rows;
+
+static void bind_ring_row(sqlite3_stmt *st, int base, size_t i, void *ud)
+{
+    ring_rows *r = ud;
+    char *t = r->text[i % TF_SQL_ROWS_PER_STMT];
+    int n = snprintf(t, sizeof r->text[0], "r%zu", i);
+    sqlite3_bind_int64(st, base + 1, (sqlite3_int64)i);
+    sqlite3_bind_text(st, base + 2, t, n, SQLITE_STATIC);
+}
+
+/* Every row once with its own values, for counts around the statement size
+ * (none, a part, exactly one or two statements, statements and a part). */
+TF_TEST(sql_insert_rows_in_statements)
+{
+    const size_t counts[] = {0, 1, TF_SQL_ROWS_PER_STMT - 1, TF_SQL_ROWS_PER_STMT, TF_SQL_ROWS_PER_STMT + 1,
+                             2 * TF_SQL_ROWS_PER_STMT, 2 * TF_SQL_ROWS_PER_STMT + 7};
+    ring_rows *ring = malloc(sizeof *ring);
+    for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
+        sqlite3 *db;
+        CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+        tf_err err = {0};
+        CHECK_INT(tf_sql_exec(db, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT NOT NULL)", &err), TF_OK);
+        CHECK_INT(tf_sql_insert_rows(db, "INSERT INTO t(a, b)", 2, "", counts[k], bind_ring_row, ring, &err), TF_OK);
+        int64_t n = -1, sum = -1, right = -1;
+        tf_sql_int(db, "SELECT count(*) FROM t", -1, &n, &err);
+        tf_sql_int(db, "SELECT coalesce(sum(a), 0) FROM t", -1, &sum, &err);
+        tf_sql_int(db, "SELECT count(*) FROM t WHERE b = 'r' || a", -1, &right, &err);
+        CHECK_INT(n, (int64_t)counts[k]);
+        CHECK_INT(sum, (int64_t)(counts[k] * (counts[k] ? counts[k] - 1 : 0) / 2));
+        CHECK_INT(right, (int64_t)counts[k]);
+        sqlite3_close(db);
+    }
+    free(ring);
 }
