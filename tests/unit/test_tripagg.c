@@ -127,6 +127,38 @@ TF_TEST(tripagg_equals_brute_force_in_any_order)
     free(t);
 }
 
+/* Hourly facts: those in the dense table (the first region, datasources
+ * below 16, the weeks around the first trip) and those beside it (another
+ * region, datasource ids from 16 up, hours months away) add up alike. */
+TF_TEST(tripagg_facts_in_and_beside_the_dense_table)
+{
+    srand(23);
+    enum { N = 4000 };
+    tf_trip *t = malloc(N * sizeof *t);
+    make_trips(t, N);
+    for (int i = 0; i < N; i++) {
+        if (i % 5 == 0) t[i].datasource = 16 + (uint32_t)(rand() % 30);
+        if (i % 7 == 0) t[i].ts += (int64_t)(rand() % 400 - 200) * TF_US_PER_DAY;
+    }
+    tf_grid g = {5, 12 * TF_US_PER_HOUR};
+    tf_tripagg a;
+    tf_tripagg_init(&a, &g);
+    for (int round = 0; round < 2; round++) { /* the second after a reset: the table is emptied */
+        tf_tripagg_reset(&a);
+        for (int i = 0; i < N; i++) tf_tripagg_add(&a, &t[i], bits_of(&t[i]));
+        tf_tripagg_finish(&a);
+        check_against_brute(&a, t, N, &g);
+        for (size_t k = 1; k < a.fact_list.n; k++) {
+            const tf_fact *x = &a.fact_list.v[k - 1], *y = &a.fact_list.v[k];
+            CHECK(x->region < y->region || (x->region == y->region && (x->datasource < y->datasource ||
+                                                                       (x->datasource == y->datasource &&
+                                                                        x->hour < y->hour))));
+        }
+    }
+    tf_tripagg_free(&a);
+    free(t);
+}
+
 static int ref_order(const void *x, const void *y)
 {
     const tf_group *a = x, *b = y;
