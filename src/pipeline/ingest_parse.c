@@ -227,24 +227,23 @@ typedef struct memo {
     int n[2], next[2];
 } memo;
 
+/* a == b for n bytes, w <= n <= 2w: the first and the last w bytes */
+static inline int ends_equal(const char *a, const char *b, size_t n, size_t w)
+{
+    uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    memcpy(&a0, a, w);
+    memcpy(&b0, b, w);
+    memcpy(&a1, a + n - w, w);
+    memcpy(&b1, b + n - w, w);
+    return a0 == b0 && a1 == b1;
+}
+
 /* a == b for n bytes; names are short: two overlapping words, no call */
 static inline int same_bytes(const char *a, const char *b, size_t n)
 {
-    if (n >= 4 && n < 8) {
-        uint32_t a0, a1, b0, b1;
-        memcpy(&a0, a, 4);
-        memcpy(&b0, b, 4);
-        memcpy(&a1, a + n - 4, 4);
-        memcpy(&b1, b + n - 4, 4);
-        return a0 == b0 && a1 == b1;
-    }
-    if (n < 8 || n > 16) return !memcmp(a, b, n);
-    uint64_t a0, a1, b0, b1;
-    memcpy(&a0, a, 8);
-    memcpy(&b0, b, 8);
-    memcpy(&a1, a + n - 8, 8);
-    memcpy(&b1, b + n - 8, 8);
-    return a0 == b0 && a1 == b1;
+    if (n >= 8 && n <= 16) return ends_equal(a, b, n, 8);
+    if (n >= 4 && n < 8) return ends_equal(a, b, n, 4);
+    return !memcmp(a, b, n);
 }
 
 static const memo_ent *name_of(worker *w, chunk *c, memo *mm, const tf_csv_record *rec, int kind, int which,
