@@ -120,8 +120,12 @@ int tf_store_open(const char *uri, tf_store **out, tf_err *err)
      * process loses nothing committed.  NORMAL syncs at checkpoints. */
     /* a 64 MiB page cache: a run's commit writes its aggregates in key order,
      * and pages it touches should stay in memory rather than be re-read from
-     * the WAL */
-    if (tf_sql_exec(s->db, "PRAGMA page_size=16384; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", err) ||
+     * the WAL.  16 KiB pages for a new file: a bulk commit writes and
+     * checkpoints a quarter of the pages (an existing file keeps its size) */
+    if (tf_sql_exec(s->db,
+                    "PRAGMA page_size=16384; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
+                    "PRAGMA temp_store=MEMORY;",
+                    err) ||
         set_wal(s, err)) {
         tf_err_prefix(err, "%s: ", path);
         goto fail;
