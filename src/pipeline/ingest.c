@@ -33,15 +33,16 @@ static void drop_pages(const void *p, size_t n, void *ud)
     if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-/* The last segment's rows and chunks are freed on a thread of their own
- * while the run publishes its files: giving hundreds of MB back to the
- * kernel takes tens of milliseconds. */
+/* The last segment's rows (the chunk slots) and chunks are freed on a
+ * thread of their own while the run publishes its files: giving hundreds of
+ * MB back to the kernel takes tens of milliseconds. */
 typedef struct reaper {
     pthread_t tid;
     int running;
     units u;
     chunk *chunks;
     int n;
+    tf_span rows;
 } reaper;
 
 static void *reap(void *ud)
@@ -49,15 +50,18 @@ static void *reap(void *ud)
     reaper *r = ud;
     units_free(&r->u);
     for (int c = 0; c < r->n; c++) chunk_free(&r->chunks[c]);
+    tf_span_free(&r->rows);
     return NULL;
 }
 
-static void reap_start(reaper *r, units *u, chunk *chunks, int n)
+static void reap_start(reaper *r, units *u, chunk *chunks, int n, tf_span *rows)
 {
     r->u = *u;
     memset(u, 0, sizeof *u);
     r->chunks = chunks;
     r->n = n;
+    r->rows = *rows;
+    memset(rows, 0, sizeof *rows);
     if (pthread_create(&r->tid, NULL, reap, r) == 0) r->running = 1;
     else reap(r);
 }
@@ -379,7 +383,7 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
         }
 
         seg_stage(bus, source, "deduplicating", t0, seg, nseg);
-        ingest_scatter(&ctx, &un);
+        ingest_units(&ctx, &un);
         if (!lr) {
             if ((rc = tf_lake_run_begin(o->lake, run_id, &lr, err))) goto failed;
             tf_lake_run_set_file_rows(lr, o->file_rows);
@@ -427,7 +431,7 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
                                reject_file, err);
         }
         if (last) {
-            reap_start(&rp, &un, ctx.chunks + c0, c1 - c0);
+            reap_start(&rp, &un, ctx.chunks + c0, c1 - c0, &ctx.rows);
         } else {
             units_free(&un);
             for (int c = c0; c < c1; c++) chunk_free(&ctx.chunks[c]);

@@ -156,16 +156,18 @@ static void visit_row(void *ud, const tf_trip *t, uint64_t origin_bits) { tf_tri
 
 static int prepare_part(writers *w, int p, tf_lake_scratch *sc)
 {
-    const tf_trip *segs[KEY_BUCKETS];
-    int64_t rows[KEY_BUCKETS];
-    for (int b = 0; b < KEY_BUCKETS; b++) {
-        segs[b] = w->u->rows[p * KEY_BUCKETS + b];
-        rows[b] = w->u->n[p * KEY_BUCKETS + b];
-    }
+    /* the partition's rows: one run in each chunk, chunks in input order */
+    int nch = w->u->nch;
+    const tf_trip **segs = tf_xmalloc(((size_t)nch + 1) * sizeof *segs);
+    int64_t *rows = tf_xmalloc(((size_t)nch + 1) * sizeof *rows);
+    for (int c = 0; c < nch; c++)
+        segs[c] = units_run(w->u, c, (size_t)p * KEY_BUCKETS, (size_t)(p + 1) * KEY_BUCKETS, &rows[c]);
     part_key pk = w->u->keys[p];
     tf_lake_part *lp;
     int rc = tf_lake_part_prepare(w->lr, pk.region, w->ctx->canon[TF_DIM_REGION][pk.region], pk.month, segs, rows,
-                                  KEY_BUCKETS, (const char *const *)w->ctx->canon[TF_DIM_DATASOURCE], sc, &lp);
+                                  nch, (const char *const *)w->ctx->canon[TF_DIM_DATASOURCE], sc, &lp);
+    free(segs);
+    free(rows);
     pthread_mutex_lock(&w->lock);
     w->parts[p].lp = lp;
     w->parts[p].prepared = 1;

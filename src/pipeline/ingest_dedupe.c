@@ -1,58 +1,18 @@
-/* ingest_dedupe.c — the scatter and dedupe stages of ingest.
+/* ingest_dedupe.c — the units and dedupe stages of ingest.
  *
- * Rows are moved from the chunks into units: one array per partition
- * (region, month) and key bucket (the top KEY_BITS bits of the trip key), in
- * input order (each chunk writes into a range reserved by a prefix sum over
- * the chunks before it); each chunk's slot is released once copied.  Two
- * equal trips always fall into the same unit, so units are deduplicated
- * independently, in parallel, with a small hash set of keys that stays in
- * cache.  Duplicates are flagged in place (TF_TRIP_DUP); the lake writers
- * aggregate the unique rows (ingest_commit.c). */
+ * A unit is a partition (region, month) and key bucket (the top KEY_BITS
+ * bits of the trip key); the parse left each chunk's rows grouped by unit,
+ * so a unit is a run of rows in each chunk of the segment.  Two equal trips
+ * always fall into the same unit, so units are deduplicated independently,
+ * in parallel, with a small hash set of keys that stays in cache, reading
+ * the unit's runs in chunk order (input order).  Duplicates are flagged in
+ * place (TF_TRIP_DUP); the lake writers aggregate the unique rows
+ * (ingest_commit.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingest_int.h"
 #include "tripflow/sig.h"
-
-/* ---- scatter ---- */
-typedef struct scatter_ctx {
-    ingest_ctx *ictx;
-    units *u;
-    int64_t *offset; /* [chunk * nunits + unit]: where the chunk's rows of the unit go */
-    int nunits;
-    atomic_int next;
-} scatter_ctx;
-
-static void *scatter_thread(void *ud)
-{
-    scatter_ctx *sc = ud;
-    ingest_ctx *ctx = sc->ictx;
-    for (;;) {
-        int c = ctx->seg_c0 + atomic_fetch_add(&sc->next, 1);
-        if (c >= ctx->seg_c1) break;
-        chunk *ch = &ctx->chunks[c];
-        int64_t *off = sc->offset + (size_t)(c - ctx->seg_c0) * (size_t)sc->nunits;
-        for (int64_t k = 0; k < ch->nrows; k++) {
-            uint32_t unit = ch->unit.v[k];
-            sc->u->rows[unit][off[unit]++] = ch->rows[k];
-        }
-        /* the rows are in their units now: the slot's memory goes back */
-        tf_span_release(&ctx->rows, (size_t)((unsigned char *)ch->rows - ctx->rows.base), ctx->slot_bytes);
-        ch->nrows = 0;
-        tf_vec_free(&ch->unit);
-    }
-    return NULL;
-}
-
-/* fn on nt threads (the caller's included), all with the same argument */
-static void run_shared(int nt, void *(*fn)(void *), void *arg)
-{
-    pthread_t *tids = tf_xcalloc((size_t)nt, sizeof *tids);
-    for (int t = 1; t < nt; t++) pthread_create(&tids[t], NULL, fn, arg);
-    fn(arg);
-    for (int t = 1; t < nt; t++) pthread_join(tids[t], NULL);
-    free(tids);
-}
 
 /* fn on nt threads, thread t getting the t-th of ctx_size-byte contexts */
 static void run_threads(int nt, void *(*fn)(void *), void *ctxs, size_t ctx_size)
@@ -64,34 +24,18 @@ static void run_threads(int nt, void *(*fn)(void *), void *ctxs, size_t ctx_size
     free(tids);
 }
 
-void ingest_scatter(ingest_ctx *ctx, units *u)
+void ingest_units(ingest_ctx *ctx, units *u)
 {
     memset(u, 0, sizeof *u);
     u->nparts = (int)ctx->parts.keys.n;
     u->keys = tf_xmalloc(((size_t)u->nparts + 1) * sizeof *u->keys);
     if (u->nparts) memcpy(u->keys, ctx->parts.keys.v, (size_t)u->nparts * sizeof *u->keys);
-    int nunits = u->nparts * KEY_BUCKETS;
-    u->rows = tf_xcalloc((size_t)nunits + 1, sizeof *u->rows);
-    u->n = tf_xcalloc((size_t)nunits + 1, sizeof *u->n);
-    scatter_ctx sc = {.ictx = ctx, .u = u, .nunits = nunits};
-    int nch = ctx->seg_c1 - ctx->seg_c0;
-    sc.offset = tf_xcalloc((size_t)nch * (size_t)nunits + 1, sizeof *sc.offset);
-    for (int c = 0; c < nch; c++) {
-        chunk *ch = &ctx->chunks[ctx->seg_c0 + c];
-        for (int k = 0; k < nunits; k++) {
-            sc.offset[(size_t)c * (size_t)nunits + (size_t)k] = u->n[k];
-            if ((size_t)k < ch->unit_rows.n) u->n[k] += ch->unit_rows.v[k];
-        }
-    }
-    /* one allocation for every unit */
-    int64_t total = 0;
-    for (int k = 0; k < nunits; k++) total += u->n[k];
-    u->all = tf_xmalloc(((size_t)total + 1) * sizeof *u->all);
-    for (int64_t k = 0, at = 0; k < nunits; at += u->n[k], k++) u->rows[k] = u->all + at;
-    int nt = ctx->threads < nch ? ctx->threads : nch;
-    if (nt < 1) nt = 1;
-    run_shared(nt, scatter_thread, &sc);
-    free(sc.offset);
+    u->ch = ctx->chunks + ctx->seg_c0;
+    u->nch = ctx->seg_c1 - ctx->seg_c0;
+    size_t nunits = (size_t)u->nparts * KEY_BUCKETS;
+    u->n = tf_xcalloc(nunits + 1, sizeof *u->n);
+    for (int c = 0; c < u->nch; c++)
+        for (size_t k = 0; k < u->ch[c].unit_rows.n && k < nunits; k++) u->n[k] += u->ch[c].unit_rows.v[k];
 }
 
 void units_free(units *u)
@@ -100,8 +44,6 @@ void units_free(units *u)
     free(u->unique);
     free(u->used[0]);
     free(u->used[1]);
-    free(u->all);
-    free(u->rows);
     free(u->n);
     free(u->keys);
     memset(u, 0, sizeof *u);
@@ -193,15 +135,18 @@ static void dedupe_unit(dd_worker *w, int unit)
             return;
         }
     }
-    tf_trip *rows = d->u->rows[unit];
     int64_t dups = 0;
-    for (int64_t k = 0; k < n; k++) {
-        tf_trip *t = &rows[k];
-        if (!keyset_add(&w->ks, t->key, cap)) {
-            t->datasource |= TF_TRIP_DUP;
-            dups++;
-        } else {
-            w->used_ds[t->datasource] = 1;
+    for (int c = 0; c < d->u->nch; c++) {
+        int64_t m;
+        tf_trip *rows = units_run(d->u, c, (size_t)unit, (size_t)unit + 1, &m);
+        for (int64_t k = 0; k < m; k++) {
+            tf_trip *t = &rows[k];
+            if (!keyset_add(&w->ks, t->key, cap)) {
+                t->datasource |= TF_TRIP_DUP;
+                dups++;
+            } else {
+                w->used_ds[t->datasource] = 1;
+            }
         }
     }
     d->unit_dups[unit] = dups;

@@ -66,10 +66,10 @@ typedef struct chunk {
     int64_t first_line;        /* global line of begin (after fix-up) */
     int64_t rows_read;
     tf_arena arena;            /* reasons, reject text, spellings */
-    tf_trip *rows;             /* parsed rows in input order, in the chunk's slot */
-    TF_VEC(uint32_t) unit;     /* each row's dedupe unit (pid * KEY_BUCKETS + bucket) */
+    tf_trip *rows;             /* parsed rows in the chunk's slot, by dedupe unit, in input order within one */
     int64_t nrows, cap;
     TF_VEC(int64_t) unit_rows; /* rows per unit (pid * KEY_BUCKETS + bucket) */
+    TF_VEC(int64_t) unit_at;   /* where each unit's rows start in rows; one more: nrows */
     TF_VEC(reject_rec) rejects;
     tf_fmap spelling;          /* first spelling of each name here */
 } chunk;
@@ -121,22 +121,35 @@ void chunk_free(chunk *c);
 
 uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month);
 
-/* After parsing: rows moved from the chunks into units (one array per
- * partition and key bucket, in input order), then deduplicated. */
+/* After parsing: the segment's rows by unit (partition and key bucket), a
+ * run of rows in each chunk, left where the parse put them; then
+ * deduplicated. */
 typedef struct units {
     int nparts;
     part_key *keys;     /* by pid */
-    tf_trip *all;       /* every unit's rows, one unit after the other */
-    tf_trip **rows;     /* [pid * KEY_BUCKETS + bucket]: into all */
-    int64_t *n;
+    chunk *ch;          /* the segment's chunks */
+    int nch;
+    int64_t *n;         /* by unit: rows in all chunks */
     int64_t *db_region; /* by pid: the store's region id, 0 for a region new to the store */
     int64_t *unique;    /* by pid: rows that are not duplicates (after dedupe) */
     char *used[2];      /* by run name id: a unique row has the name (after dedupe) */
 } units;
 
-/* Move the segment's rows into units (each chunk's slot is released). */
-void ingest_scatter(ingest_ctx *ctx, units *u);
+/* The segment's units: its partitions and chunks, the rows of each unit. */
+void ingest_units(ingest_ctx *ctx, units *u);
 void units_free(units *u);
+
+/* The rows of units [u0, u1) in the segment's chunk c: consecutive there
+ * (a partition's units are), input order within a unit. */
+static inline tf_trip *units_run(const units *u, int c, size_t u0, size_t u1, int64_t *n)
+{
+    const chunk *ch = &u->ch[c];
+    size_t last = ch->unit_at.n ? ch->unit_at.n - 1 : 0;
+    if (u0 > last) u0 = last;
+    if (u1 > last) u1 = last;
+    *n = u1 > u0 ? ch->unit_at.v[u1] - ch->unit_at.v[u0] : 0;
+    return *n ? ch->rows + ch->unit_at.v[u0] : NULL;
+}
 /* Dedupe each unit, flagging duplicates with TF_TRIP_DUP: trips seen earlier
  * in the run, and trips the lake already holds (lr, may be NULL); fills
  * u->unique and u->used. */

@@ -1,7 +1,9 @@
 /* ingest_parse.c — the parse stage of ingest: line-aligned chunks parsed by
- * worker threads into trip rows (in input order, counted per dedupe unit:
- * partition (region, month) and key bucket), plus rejected records with their
- * reasons.  Parsed input pages are released as soon as a chunk is done, so
+ * worker threads into trip rows, plus rejected records with their reasons.
+ * A chunk's rows go to the thread's buffer first, then to the chunk's slot
+ * grouped by dedupe unit (partition (region, month) and key bucket), in
+ * input order within a unit: later stages read a unit or a partition as
+ * one run per chunk, and no row is copied again.  Parsed input pages are released as soon as a chunk is done, so
  * memory holds rows, not the file.  A chunk border that fell
  * inside a quoted field (a quoted newline) is detected afterwards and the
  * chunk re-parsed from the right place, so results never depend on where the
@@ -76,6 +78,9 @@ typedef struct worker {
     tf_fmap cache[2];
     tf_fmap parts; /* {part_key, uint32 pid} in front of ctx->parts */
     tf_buf scratch[2];
+    tf_trip *rows;               /* the chunk's rows in input order, before grouping */
+    TF_VEC(uint32_t) unit;       /* each row's dedupe unit (pid * KEY_BUCKETS + bucket) */
+    TF_VEC(int64_t) cursor;      /* grouping: where each unit's next row goes */
     struct {
         int64_t day;
         int32_t month;
@@ -150,10 +155,31 @@ uint32_t partmap_id(partmap *pm, uint32_t region, int32_t month)
     return pid;
 }
 
-static inline void row_push(chunk *c, const tf_trip *t, uint32_t unit)
+static inline void row_push(worker *w, chunk *c, const tf_trip *t, uint32_t unit)
 {
-    c->rows[c->nrows++] = *t;
-    tf_vec_push(&c->unit, unit);
+    w->rows[c->nrows++] = *t;
+    tf_vec_push(&w->unit, unit);
+}
+
+/* The chunk's rows from the thread's buffer into the chunk's slot, grouped
+ * by unit (a counting sort: stable, so input order within a unit).  The
+ * buffer is reused chunk after chunk and stays in memory; the slot is
+ * written once. */
+static void group_rows(worker *w, chunk *c)
+{
+    size_t nu = c->unit_rows.n;
+    tf_vec_grow(&c->unit_at, nu + 1);
+    c->unit_at.n = nu + 1;
+    tf_vec_grow(&w->cursor, nu + 1);
+    int64_t at = 0;
+    for (size_t k = 0; k < nu; k++) {
+        c->unit_at.v[k] = w->cursor.v[k] = at;
+        at += c->unit_rows.v[k];
+    }
+    c->unit_at.v[nu] = at;
+    int64_t *cur = w->cursor.v;
+    const uint32_t *unit = w->unit.v;
+    for (int64_t i = 0; i < c->nrows; i++) c->rows[cur[unit[i]]++] = w->rows[i];
 }
 
 typedef struct {
@@ -186,8 +212,8 @@ static void chunk_reset(chunk *c)
 {
     tf_arena_free(&c->arena);
     c->nrows = 0;
-    c->unit.n = 0;
     tf_vec_free(&c->unit_rows);
+    tf_vec_free(&c->unit_at);
     tf_vec_free(&c->rejects);
     tf_fmap_free(&c->spelling);
     tf_arena_init(&c->arena, 256 * 1024);
@@ -200,8 +226,8 @@ void chunk_free(chunk *c)
 {
     tf_arena_free(&c->arena);
     c->nrows = 0;
-    tf_vec_free(&c->unit);
     tf_vec_free(&c->unit_rows);
+    tf_vec_free(&c->unit_at);
     tf_vec_free(&c->rejects);
     tf_fmap_free(&c->spelling);
 }
@@ -279,6 +305,8 @@ static void parse_chunk(worker *w, chunk *c, const char *start)
     ingest_ctx *ctx = w->ctx;
     chunk_reset(c);
     c->begin = start;
+    if (!w->rows) w->rows = tf_xmalloc((size_t)c->cap * sizeof *w->rows); /* pages are backed as rows come */
+    w->unit.n = 0;
     tf_csv_reader r;
     tf_csv_init(&r, start, c->limit, ctx->end, 0);
     tf_csv_record rec;
@@ -319,7 +347,7 @@ static void parse_chunk(worker *w, chunk *c, const char *start)
                 atomic_store(&ctx->abort, 3);
                 break;
             }
-            row_push(c, &t, unit);
+            row_push(w, c, &t, unit);
             count_unit(c, unit);
         } else {
             if (rec.nlines > 1 && !rec.err) {
@@ -352,6 +380,7 @@ static void parse_chunk(worker *w, chunk *c, const char *start)
     atomic_fetch_add(&ctx->rows_done, since_check);
     c->stop = r.cur;
     c->lines = r.line;
+    group_rows(w, c);
     /* the rows and rejects no longer point into the input: let its pages go */
     release_input(ctx, start, c->stop);
 }
@@ -384,11 +413,14 @@ static void worker_free(worker *w)
         tf_fmap_free(&w->cache[k]);
         tf_buf_free(&w->scratch[k]);
     }
+    free(w->rows);
+    tf_vec_free(&w->unit);
+    tf_vec_free(&w->cursor);
 }
 
 /* Bytes of memory a parsed row takes while its segment is processed (its
- * unit copy, its place in the spatial order, what is left of its chunk
- * slot, aggregates): segments are sized with it. */
+ * place in its chunk's slot and in the spatial order, aggregates): segments
+ * are sized with it. */
 #define ROW_MEMORY 112
 
 int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err)
