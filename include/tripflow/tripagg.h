@@ -76,6 +76,12 @@ void tf_tripagg_finish(tf_tripagg *a);
  * times widened), exactly; the new count. */
 size_t tf_groups_merge(tf_group *g, size_t n);
 size_t tf_facts_merge(tf_fact *f, size_t n);
+/* Merge k pieces, each sorted by key (as tf_tripagg_finish leaves them),
+ * into one stream in key order: emit gets each key once, the entries of
+ * equal keys merged as tf_groups_merge does.  No array of the result is
+ * made: the caller keeps or writes each group as it comes. */
+typedef void (*tf_group_emit)(void *ud, const tf_group *g);
+void tf_groups_merge_pieces(const tf_group *const *piece, const size_t *n, int k, tf_group_emit emit, void *ud);
 double tf_group_sum(const tf_group *g, int i); /* a sum back in degrees */
 
 #endif

@@ -244,22 +244,79 @@ void tf_tripagg_add(tf_tripagg *a, const tf_trip *t, uint64_t origin_bits)
     g->sum[3] += fixed(t->dlat);
 }
 
+/* m and g are the same group: m takes g's trips */
+static inline void group_add(tf_group *m, const tf_group *g)
+{
+    m->count += g->count;
+    if (g->first < m->first) m->first = g->first;
+    if (g->last > m->last) m->last = g->last;
+    for (int k = 0; k < 4; k++) m->sum[k] += g->sum[k];
+}
+
 size_t tf_groups_merge(tf_group *g, size_t n)
 {
     sort_groups(g, n);
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
-        if (w && !group_order(&g[w - 1], &g[i])) {
-            tf_group *m = &g[w - 1];
-            m->count += g[i].count;
-            if (g[i].first < m->first) m->first = g[i].first;
-            if (g[i].last > m->last) m->last = g[i].last;
-            for (int k = 0; k < 4; k++) m->sum[k] += g[i].sum[k];
-        } else {
-            g[w++] = g[i];
-        }
+        if (w && !group_order(&g[w - 1], &g[i])) group_add(&g[w - 1], &g[i]);
+        else g[w++] = g[i];
     }
     return w;
+}
+
+/* The pieces' heads in a binary min-heap of piece numbers (by head, then
+ * piece number, so equal groups combine in piece order). */
+typedef struct {
+    const tf_group *const *piece;
+    size_t *at;
+    int *heap;
+} pieces_heap;
+
+static inline int head_less(const pieces_heap *h, int a, int b)
+{
+    int c = group_order(&h->piece[a][h->at[a]], &h->piece[b][h->at[b]]);
+    return c < 0 || (c == 0 && a < b);
+}
+
+static void sift_down(pieces_heap *h, int i, int n)
+{
+    for (;;) {
+        int l = 2 * i + 1, m = i;
+        if (l < n && head_less(h, h->heap[l], h->heap[m])) m = l;
+        if (l + 1 < n && head_less(h, h->heap[l + 1], h->heap[m])) m = l + 1;
+        if (m == i) return;
+        int t = h->heap[i];
+        h->heap[i] = h->heap[m];
+        h->heap[m] = t;
+        i = m;
+    }
+}
+
+void tf_groups_merge_pieces(const tf_group *const *piece, const size_t *n, int k, tf_group_emit emit, void *ud)
+{
+    pieces_heap h = {piece, tf_xcalloc((size_t)k + 1, sizeof *h.at), tf_xmalloc(((size_t)k + 1) * sizeof *h.heap)};
+    int live = 0;
+    for (int i = 0; i < k; i++)
+        if (n[i]) h.heap[live++] = i;
+    for (int i = live / 2 - 1; i >= 0; i--) sift_down(&h, i, live);
+    tf_group cur;
+    int have = 0;
+    while (live) {
+        int p = h.heap[0];
+        const tf_group *g = &piece[p][h.at[p]];
+        if (have && !group_order(&cur, g)) {
+            group_add(&cur, g);
+        } else {
+            if (have) emit(ud, &cur);
+            cur = *g;
+            have = 1;
+        }
+        if (++h.at[p] == n[p]) h.heap[0] = h.heap[--live];
+        sift_down(&h, 0, live);
+    }
+    if (have) emit(ud, &cur);
+    free(h.at);
+    free(h.heap);
 }
 
 size_t tf_facts_merge(tf_fact *f, size_t n)

@@ -296,40 +296,98 @@ static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregio
 
 /* A region's facts and groups once its files are written: the pieces of
  * its files (and months), and what earlier segments left in ctx->acc,
- * merged exactly; the pieces are freed and the region's acc emptied. */
-static void collect_region(writers *w, int region, region_aggs *out)
+ * merged exactly; the pieces are freed and the region's acc emptied.  The
+ * facts (a few per hour) land in out->facts; the groups, sorted in every
+ * piece, are merged as a stream and handed to emit in key order, so the
+ * region's groups are never gathered in one array only to be copied. */
+static void collect_region(writers *w, int region, region_aggs *out, tf_group_emit emit, void *ud)
 {
-    region_aggs ra;
-    memset(&ra, 0, sizeof ra);
+    region_aggs prev;
+    memset(&prev, 0, sizeof prev);
     if ((size_t)region < w->ctx->nacc) {
-        ra = w->ctx->acc[region];
+        prev = w->ctx->acc[region];
         memset(&w->ctx->acc[region], 0, sizeof w->ctx->acc[region]);
     }
-    *out = ra;
-    /* room for every piece at once: growing by doubling copies and faults
-     * in twice the memory */
-    size_t nf = out->facts.n, ng = out->groups.n;
+    memset(out, 0, sizeof *out);
+    out->facts = prev.facts;
+    int k = 0;
+    size_t nf = out->facts.n;
     for (int i = 0; i < w->ntasks; i++) {
         wtask *t = &w->tasks[i];
-        if (t->file >= 0 && w->parts[t->part].region == region) nf += t->nfacts, ng += t->ngroups;
+        if (t->file >= 0 && w->parts[t->part].region == region) nf += t->nfacts, k++;
     }
+    const tf_group **piece = tf_xmalloc(((size_t)k + 2) * sizeof *piece);
+    size_t *len = tf_xmalloc(((size_t)k + 2) * sizeof *len);
+    k = 0;
+    if (prev.groups.n) piece[k] = prev.groups.v, len[k++] = prev.groups.n;
+    /* room for every piece at once: growing by doubling copies and faults
+     * in twice the memory */
     tf_vec_grow(&out->facts, nf);
-    tf_vec_grow(&out->groups, ng);
     for (int i = 0; i < w->ntasks; i++) {
         wtask *t = &w->tasks[i];
         if (t->file < 0 || w->parts[t->part].region != region) continue;
         if (t->nfacts) memcpy(out->facts.v + out->facts.n, t->facts, t->nfacts * sizeof *t->facts);
-        if (t->ngroups) memcpy(out->groups.v + out->groups.n, t->groups, t->ngroups * sizeof *t->groups);
         out->facts.n += t->nfacts;
-        out->groups.n += t->ngroups;
+        if (t->ngroups) piece[k] = t->groups, len[k++] = t->ngroups;
+    }
+    out->facts.n = tf_facts_merge(out->facts.v, out->facts.n);
+    tf_groups_merge_pieces(piece, len, k, emit, ud);
+    for (int i = 0; i < w->ntasks; i++) {
+        wtask *t = &w->tasks[i];
+        if (t->file < 0 || w->parts[t->part].region != region) continue;
         free(t->facts);
         free(t->groups);
         t->facts = NULL;
         t->groups = NULL;
         t->nfacts = t->ngroups = 0;
     }
-    out->facts.n = tf_facts_merge(out->facts.v, out->facts.n);
-    out->groups.n = tf_groups_merge(out->groups.v, out->groups.n);
+    tf_vec_free(&prev.groups);
+    free(piece);
+    free(len);
+}
+
+/* emit for a region kept for a later segment: into a vector with room */
+static void keep_group(void *ud, const tf_group *g)
+{
+    region_aggs *ra = ud;
+    ra->groups.v[ra->groups.n++] = *g;
+}
+
+/* emit for the commit: into the store a batch at a time (large: each
+ * batch prepares its statements again) */
+#define GROUP_BATCH 65536
+typedef struct group_sink {
+    tf_store *s;
+    const int64_t *rid;
+    tf_err *err;
+    int rc;
+    tf_group *buf;
+    size_t n;
+} group_sink;
+
+static void sink_flush(group_sink *k)
+{
+    if (!k->rc && k->n) k->rc = tf_trips_add_groups(k->s, k->buf, k->n, k->rid, k->err);
+    k->n = 0;
+}
+
+static void sink_group(void *ud, const tf_group *g)
+{
+    group_sink *k = ud;
+    k->buf[k->n++] = *g;
+    if (k->n == GROUP_BATCH) sink_flush(k);
+}
+
+/* A region's groups as they are merged, then its facts, into the store. */
+static int add_region(group_sink *sink, writers *w, int region, const int64_t *did)
+{
+    region_aggs ra;
+    collect_region(w, region, &ra, sink_group, sink);
+    sink_flush(sink);
+    int rc = sink->rc;
+    if (!rc) rc = tf_trips_add_facts(sink->s, ra.facts.v, ra.facts.n, sink->rid, did, sink->err);
+    tf_vec_free(&ra.facts);
+    return rc;
 }
 
 static int add_region_aggs(tf_store *s, region_aggs *ra, const int64_t *rid, const int64_t *did, tf_err *err)
@@ -348,6 +406,7 @@ static int add_aggregates(tf_store *s, writers *w, const int *region_order, int 
                           const int64_t *did, int rc, tf_err *err)
 {
     ingest_ctx *ctx = w->ctx;
+    group_sink sink = {.s = s, .rid = rid, .err = err, .buf = tf_xmalloc(GROUP_BATCH * sizeof(tf_group))};
     for (size_t r = 0; r < ctx->nacc && !rc; r++) {
         int here = 0;
         for (int k = 0; k < nregions; k++) here |= region_order[k] == (int)r;
@@ -360,13 +419,12 @@ static int add_aggregates(tf_store *s, writers *w, const int *region_order, int 
         int complete = !w->tasks_left[region];
         pthread_mutex_unlock(&w->lock);
         if (!complete) break; /* the writers stopped early */
-        region_aggs ra;
-        collect_region(w, region, &ra);
-        rc = add_region_aggs(s, &ra, rid, did, err);
+        rc = add_region(&sink, w, region, did);
         /* while writers still run, write these pages out: less for the
          * commit to write at the end, when one thread works alone */
         if (!rc && r + 1 < nregions) tf_store_spill(s);
     }
+    free(sink.buf);
     if (rc) w->err.failed = 1; /* the writers stop early */
     pthread_mutex_lock(&w->lock);
     while (w->running) pthread_cond_wait(&w->changed, &w->lock);
@@ -434,7 +492,19 @@ int ingest_write_segment(ingest_ctx *ctx, units *u, tf_lake_run *lr, const tf_gr
             memset(ctx->acc + ctx->nacc, 0, (nr - ctx->nacc) * sizeof *ctx->acc);
             ctx->nacc = nr;
         }
-        for (int r = 0; r < nregions; r++) collect_region(&w, region_order[r], &ctx->acc[region_order[r]]);
+        for (int r = 0; r < nregions; r++) {
+            int region = region_order[r];
+            region_aggs *ra = &ctx->acc[region];
+            size_t ng = ra->groups.n;
+            for (int i = 0; i < w.ntasks; i++)
+                if (w.tasks[i].file >= 0 && w.parts[w.tasks[i].part].region == region) ng += w.tasks[i].ngroups;
+            region_aggs out;
+            tf_group *room = tf_xmalloc((ng + 1) * sizeof *room);
+            region_aggs kept = {.groups = {.v = room, .n = 0, .cap = ng + 1}};
+            collect_region(&w, region, &out, keep_group, &kept);
+            out.groups = kept.groups;
+            *ra = out;
+        }
     }
     writers_free(&w);
     free(region_order);

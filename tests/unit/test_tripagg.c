@@ -168,10 +168,33 @@ static int ref_order(const void *x, const void *y)
     return (a->bucket > b->bucket) - (a->bucket < b->bucket);
 }
 
+static void check_groups(const tf_group *g, size_t got, const tf_group *want, size_t m)
+{
+    for (size_t i = 0; i < m && i < got; i++) {
+        CHECK(!ref_order(&g[i], &want[i]));
+        CHECK_INT(g[i].count, want[i].count);
+        CHECK_INT(g[i].first, want[i].first);
+        CHECK_INT(g[i].last, want[i].last);
+        for (int c = 0; c < 4; c++) CHECK(g[i].sum[c] == want[i].sum[c]);
+    }
+}
+
+typedef struct {
+    tf_group *g;
+    size_t n;
+} emitted;
+
+static void keep_group(void *ud, const tf_group *g)
+{
+    emitted *e = ud;
+    e->g[e->n++] = *g;
+}
+
 /* Merging pieces (each sorted, as a file's groups come; or none sorted):
  * every key once, in order, with the counts, times and exact sums of all
  * its pieces — for any number of pieces and sizes around the sort's
- * insertion-sort threshold. */
+ * insertion-sort threshold; and the same from the streaming k-way merge of
+ * the sorted pieces. */
 TF_TEST(groups_merge_combines_sorted_pieces)
 {
     srand(17);
@@ -195,14 +218,22 @@ TF_TEST(groups_merge_combines_sorted_pieces)
                 piece[i] = k ? rand() % k : 0;
             }
             /* the pieces one after the other, each sorted */
-            size_t at = 0;
+            size_t at = 0, from[8] = {0}, len[8] = {0};
             for (int p = 0; p < (k ? k : 1); p++) {
-                size_t from = at;
+                from[p] = at;
                 for (size_t i = 0; i < n; i++)
                     if (piece[i] == p) want[at++] = g[i];
-                if (k) qsort(want + from, at - from, sizeof *want, ref_order);
+                if (k) qsort(want + from[p], at - from[p], sizeof *want, ref_order);
+                len[p] = at - from[p];
             }
             memcpy(g, want, n * sizeof *g);
+            /* the same pieces merged as a stream (sorted pieces only) */
+            emitted em = {calloc(n + 1, sizeof(tf_group)), 0};
+            if (k) {
+                const tf_group *heads[8];
+                for (int p = 0; p < k; p++) heads[p] = g + from[p];
+                tf_groups_merge_pieces(heads, len, k, keep_group, &em);
+            }
             /* the reference: one sort, then combine equal keys */
             qsort(want, n, sizeof *want, ref_order);
             size_t m = 0;
@@ -219,13 +250,12 @@ TF_TEST(groups_merge_combines_sorted_pieces)
             }
             size_t got = tf_groups_merge(g, n);
             CHECK_INT(got, m);
-            for (size_t i = 0; i < m && i < got; i++) {
-                CHECK(!ref_order(&g[i], &want[i]));
-                CHECK_INT(g[i].count, want[i].count);
-                CHECK_INT(g[i].first, want[i].first);
-                CHECK_INT(g[i].last, want[i].last);
-                for (int c = 0; c < 4; c++) CHECK(g[i].sum[c] == want[i].sum[c]);
+            check_groups(g, got, want, m);
+            if (k) {
+                CHECK_INT(em.n, m);
+                check_groups(em.g, em.n, want, m);
             }
+            free(em.g);
             free(g);
             free(want);
             free(piece);
