@@ -288,6 +288,14 @@ void tf_pq_writer_add_kv(tf_pq_writer *w, const char *key, const char *value);
  * codec shrinks); before the first row group.  TF_EINVAL for an unknown
  * column or codec. */
 int tf_pq_writer_column_codec(tf_pq_writer *w, const char *column, int codec, tf_err *err);
+/* Encode the values of the FLOAT or DOUBLE leaves of `column` (pages without
+ * a dictionary) as BYTE_STREAM_SPLIT instead of PLAIN: byte k of every value,
+ * then byte k+1, ...  Coordinates that lie close together then share their
+ * high bytes, which a codec squeezes well and fast.  Read by DuckDB, Spark
+ * (parquet-mr 1.12+), Trino, Arrow.  Before the first row group; TF_EINVAL
+ * for an unknown column, another type, or another encoding. */
+enum { TF_PQ_ENC_PLAIN = 0, TF_PQ_ENC_BYTE_STREAM_SPLIT = 9 };
+int tf_pq_writer_column_encoding(tf_pq_writer *w, const char *column, int encoding, tf_err *err);
 
 typedef struct tf_pq_write_result {
     int64_t file_size, num_rows;

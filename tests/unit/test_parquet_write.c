@@ -3,6 +3,7 @@
  * with null and empty lists, row groups and pages, statistics, errors and
  * threads.  Files are read back by tripflow's reader and by DuckDB
  * (tests/tools, skipped with a message when not installed). */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,6 +397,101 @@ TF_TEST(pqw_dictionary_fallback_to_plain)
     free(k);
     free(s);
     free(buf);
+}
+
+/* BYTE_STREAM_SPLIT: required doubles (the 16-value fast path and its
+ * tail), optional doubles (slots with gaps) and floats round-trip through
+ * tripflow's reader and DuckDB, across pages; the chunk lists the encoding;
+ * integer columns and unknown names are refused. */
+TF_TEST(pqw_byte_stream_split)
+{
+    enum { M = 70007 }; /* not a multiple of 16; several 64 KiB pages */
+    double *d = tf_xmalloc(M * sizeof *d), *od = tf_xmalloc(M * sizeof *od);
+    float *fl = tf_xmalloc(M * sizeof *fl);
+    uint8_t *valid = tf_xmalloc(M);
+    int64_t *k = tf_xmalloc(M * sizeof *k);
+    double sum_d = 0, sum_od = 0;
+    for (int i = 0; i < M; i++) {
+        d[i] = 7.6 + i * 1e-7 - (i % 3) * 1e-3;
+        od[i] = -45.0 - i * 3e-6;
+        valid[i] = i % 7 != 3;
+        fl[i] = (float)(i % 1000) * 0.25f;
+        k[i] = i;
+        sum_d += d[i];
+        if (valid[i]) sum_od += od[i];
+    }
+    tf_pq_field fields[] = {{"d", TF_PQT_DOUBLE, 0, 0, 0, NULL, 0},
+                            {"od", TF_PQT_DOUBLE, 1, 0, 0, NULL, 0},
+                            {"f", TF_PQT_FLOAT, 0, 0, 0, NULL, 0},
+                            {"k", TF_PQT_INT64, 0, 0, 0, NULL, 0}};
+    tf_pq_col c[4] = {{.values = d}, {.values = od, .valid = valid}, {.values = fl}, {.values = k}};
+    tf_pq_write_opts o = tf_pq_write_defaults();
+    o.page_size = 64 * 1024;
+    tf_err e = {0};
+    tf_pq_writer *w;
+    char *path = tf_xasprintf("%s/bss.parquet", tf_test_tmpdir());
+    CHECK_INT(tf_pq_writer_open(path, fields, 4, &o, &w, &e), TF_OK);
+    CHECK_INT(tf_pq_writer_column_encoding(w, "k", TF_PQ_ENC_BYTE_STREAM_SPLIT, &e), TF_EINVAL);
+    char *want_msg = tf_xasprintf("%s: column 'k': BYTE_STREAM_SPLIT is for FLOAT and DOUBLE values", path);
+    CHECK_STR(e.msg, want_msg);
+    free(want_msg);
+    CHECK_INT(tf_pq_writer_column_encoding(w, "nope", TF_PQ_ENC_BYTE_STREAM_SPLIT, &e), TF_EINVAL);
+    CHECK_INT(tf_pq_writer_column_encoding(w, "d", 5, &e), TF_EINVAL);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(tf_pq_writer_column_encoding(w, fields[i].name, TF_PQ_ENC_BYTE_STREAM_SPLIT, &e), TF_OK);
+    CHECK_INT(tf_pq_writer_write(w, M, c, &e), TF_OK);
+    CHECK_INT(tf_pq_writer_column_encoding(w, "d", TF_PQ_ENC_PLAIN, &e), TF_EINVAL); /* after a row group */
+    CHECK_INT(tf_pq_writer_close(w, NULL, &e), TF_OK);
+    tf_pq_file *f;
+    CHECK_INT(tf_pq_open(path, NULL, &f, &e), TF_OK);
+    tf_pq_chunk_info ci;
+    for (int col = 0; col < 4; col++) {
+        tf_pq_chunk_meta(f, 0, col, &ci);
+        CHECK_INT(ci.nencodings, 2);
+        CHECK_INT(ci.encodings[0], col < 3 ? 9 : 0); /* BYTE_STREAM_SPLIT, or PLAIN */
+    }
+    tf_pq_batch b = {0};
+    CHECK_INT(tf_pq_read_chunk(f, 0, 0, &b, &e), TF_OK);
+    CHECK(b.num_values == M && !memcmp(b.values, d, M * sizeof *d));
+    CHECK_INT(tf_pq_read_chunk(f, 0, 1, &b, &e), TF_OK);
+    /* the non-null values in order, the nulls in the levels */
+    CHECK_INT(b.num_levels, M);
+    int same = 1;
+    int64_t at = 0;
+    for (int i = 0; i < M; i++) {
+        same &= b.def[i] == valid[i];
+        if (valid[i]) same &= at < b.num_values && ((const double *)b.values)[at++] == od[i];
+    }
+    CHECK(same && at == b.num_values);
+    CHECK_INT(tf_pq_read_chunk(f, 0, 2, &b, &e), TF_OK);
+    CHECK(b.num_values == M && !memcmp(b.values, fl, M * sizeof *fl));
+    tf_pq_batch_free(&b);
+    tf_pq_close(f);
+    if (have_duck()) {
+        /* exact values: extremes, and single rows inside and after the
+         * 16-value blocks */
+        double mn_od = INFINITY, mx_od = -INFINITY;
+        for (int i = 0; i < M; i++)
+            if (valid[i]) mn_od = od[i] < mn_od ? od[i] : mn_od, mx_od = od[i] > mx_od ? od[i] : mx_od;
+        double mn_d = d[0], mx_d = d[0];
+        for (int i = 0; i < M; i++) mn_d = d[i] < mn_d ? d[i] : mn_d, mx_d = d[i] > mx_d ? d[i] : mx_d;
+        char *sql = tf_xasprintf(
+            "SELECT count(*) || '/' || count(od) || '/' || (min(d) = %.17g AND max(d) = %.17g) || '/' || "
+            "(min(od) = %.17g AND max(od) = %.17g) || '/' || min(f) || '/' || max(f) || '/' || "
+            "bool_and(CASE k WHEN 12345 THEN d = %.17g WHEN %d THEN d = %.17g AND f = %.9g ELSE true END) "
+            "FROM read_parquet('%s')",
+            mn_d, mx_d, mn_od, mx_od, d[12345], M - 1, d[M - 1], (double)fl[M - 1], path);
+        char want[64];
+        snprintf(want, sizeof want, "%d/%d/true/true/0.0/249.75/true", M, M - (M + 3) / 7);
+        CHECK_DUCK(sql, want);
+        free(sql);
+    }
+    free(path);
+    free(d);
+    free(od);
+    free(fl);
+    free(valid);
+    free(k);
 }
 
 /* the staypoints output: user_id STRING, staypoints LIST<STRUCT<...>>, p1, p2

@@ -15,6 +15,10 @@
 #include "tripflow/hash.h"
 #include "tripflow/version.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 typedef struct wleaf {
     const char *name;      /* schema name of the leaf */
     const char *top;       /* top-level field name */
@@ -26,6 +30,7 @@ typedef struct wleaf {
     int in_list, list_opt, elem_struct, elem_opt, leaf_opt;
     int dict;
     int codec; /* tf_pq_codec of this leaf's chunks */
+    int bss;   /* values as BYTE_STREAM_SPLIT instead of PLAIN */
     int npath;
     const char *path[4];
 } wleaf;
@@ -269,6 +274,24 @@ int tf_pq_writer_column_codec(tf_pq_writer *w, const char *column, int codec, tf
             w->leaves[i].codec = codec;
             found = 1;
         }
+    return found ? TF_OK : tf_errf(err, TF_EINVAL, "%s: no column '%s'", w->path, column);
+}
+
+int tf_pq_writer_column_encoding(tf_pq_writer *w, const char *column, int encoding, tf_err *err)
+{
+    if (encoding != TF_PQ_ENC_PLAIN && encoding != TF_PQ_ENC_BYTE_STREAM_SPLIT)
+        return tf_errf(err, TF_EINVAL, "%s: unsupported encoding %d for writing", w->path, encoding);
+    if (w->groups.n) return tf_errf(err, TF_EINVAL, "%s: encodings are set before the first row group", w->path);
+    int found = 0;
+    for (int i = 0; i < w->nleaves; i++) {
+        wleaf *l = &w->leaves[i];
+        if (strcmp(l->top, column)) continue;
+        if (l->physical != TF_PQ_FLOAT && l->physical != TF_PQ_DOUBLE)
+            return tf_errf(err, TF_EINVAL, "%s: column '%s': BYTE_STREAM_SPLIT is for FLOAT and DOUBLE values",
+                           w->path, column);
+        l->bss = encoding == TF_PQ_ENC_BYTE_STREAM_SPLIT;
+        found = 1;
+    }
     return found ? TF_OK : tf_errf(err, TF_EINVAL, "%s: no column '%s'", w->path, column);
 }
 
@@ -638,6 +661,44 @@ static void plain_values(const wleaf *l, const tf_pq_col *c, const int64_t *slot
     out->len += (size_t)n * wd;
 }
 
+/* BYTE_STREAM_SPLIT bytes of fixed-width values slots[a..b): stream k holds
+ * byte k of each value, in order */
+static void bss_values(const wleaf *l, const tf_pq_col *c, const int64_t *slots, int64_t a, int64_t b, tf_buf *out)
+{
+    int64_t n = b - a;
+    if (n <= 0) return;
+    size_t wd = (size_t)l->width;
+    tf_buf_reserve(out, (size_t)n * wd);
+    uint8_t *o = (uint8_t *)out->data + out->len;
+    const uint8_t *v = c->values;
+    int64_t i = 0;
+#ifdef __SSE2__
+    if (wd == 8 && slots[b - 1] - slots[a] == n - 1) {
+        /* 16 contiguous values (8 registers of 2) at a time: four rounds of
+         * interleaving register i with register i+4 transpose the 16x8 byte
+         * matrix, leaving register k = byte k of the 16 values, in order */
+        const uint8_t *src = v + (size_t)slots[a] * 8;
+        for (; i + 16 <= n; i += 16) {
+            __m128i r[8], t[8];
+            for (int j = 0; j < 8; j++) r[j] = _mm_loadu_si128((const __m128i *)(src + (size_t)i * 8 + 16 * (size_t)j));
+            for (int round = 0; round < 4; round++) {
+                for (int j = 0; j < 4; j++) {
+                    t[2 * j] = _mm_unpacklo_epi8(r[j], r[j + 4]);
+                    t[2 * j + 1] = _mm_unpackhi_epi8(r[j], r[j + 4]);
+                }
+                memcpy(r, t, sizeof r);
+            }
+            for (int k = 0; k < 8; k++) _mm_storeu_si128((__m128i *)(o + (size_t)k * (size_t)n + (size_t)i), r[k]);
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        const uint8_t *x = v + (size_t)slots[a + i] * wd;
+        for (size_t k = 0; k < wd; k++) o[k * (size_t)n + (size_t)i] = x[k];
+    }
+    out->len += (size_t)n * wd;
+}
+
 static void put_u32(tf_buf *b, size_t at, uint32_t v)
 {
     memcpy(b->data + at, &v, 4);
@@ -774,11 +835,13 @@ static int write_chunk(tf_pq_writer *w, int li, const tf_pq_col *c, int64_t r0, 
         if (use_dict) {
             tf_buf_putc(&w->body, (char)bw);
             pq_rle_encode_u32(w->idx + v0, v - v0, bw, &w->body);
+        } else if (l->bss) {
+            bss_values(l, c, w->slots, v0, v, &w->body);
         } else {
             plain_values(l, c, w->slots, v0, v, &w->body);
         }
-        if (write_page(w, l, ch, PQ_PAGE_DATA, (int32_t)(k - k0), use_dict ? PQ_ENC_RLE_DICT : PQ_ENC_PLAIN, err))
-            return TF_EIO;
+        int enc = use_dict ? PQ_ENC_RLE_DICT : l->bss ? PQ_ENC_BSS : PQ_ENC_PLAIN;
+        if (write_page(w, l, ch, PQ_PAGE_DATA, (int32_t)(k - k0), enc, err)) return TF_EIO;
     } while (k < nl);
     g->usize += ch->usize;
     g->csize += ch->csize;
@@ -973,7 +1036,7 @@ static void write_footer(tf_pq_writer *w, tf_buf *b)
                 thrw_raw_i32(&t, PQ_ENC_RLE_DICT);
             } else {
                 thrw_list(&t, 2, THR_I32, 2);
-                thrw_raw_i32(&t, PQ_ENC_PLAIN);
+                thrw_raw_i32(&t, l->bss ? PQ_ENC_BSS : PQ_ENC_PLAIN);
                 thrw_raw_i32(&t, PQ_ENC_RLE);
             }
             thrw_list(&t, 3, THR_BINARY, (uint32_t)l->npath);
