@@ -223,18 +223,22 @@ typedef struct batch {
 
 #define ROW_OF(segs, v) (&(segs)[(v) >> 32][(v) & UINT32_MAX])
 
-static void stats_add(staged *s, const batch *bt, int64_t n)
+/* The file's time range and bounding boxes, from the min/max statistics
+ * the writer kept for each row group (a zero comes back as +0.0). */
+static void stats_from(staged *s, const tf_pq_write_result *res)
 {
     tf_bbox *b[2] = {&s->origin, &s->destination};
-    for (int64_t i = 0; i < n; i++) {
-        if (bt->ts[i] < s->first_us) s->first_us = bt->ts[i];
-        if (bt->ts[i] > s->last_us) s->last_us = bt->ts[i];
+    for (int g = 0; g < res->num_row_groups; g++) {
+        const tf_pq_stats *st = res->rg_stats + (size_t)g * (size_t)res->num_leaves;
+        if (st[TF_LAKE_COL_DATETIME].min_i < s->first_us) s->first_us = st[TF_LAKE_COL_DATETIME].min_i;
+        if (st[TF_LAKE_COL_DATETIME].max_i > s->last_us) s->last_us = st[TF_LAKE_COL_DATETIME].max_i;
         for (int k = 0; k < 2; k++) {
-            double lon = bt->c[2 * k][i], lat = bt->c[2 * k + 1][i];
-            if (lon < b[k]->min_lon) b[k]->min_lon = lon;
-            if (lon > b[k]->max_lon) b[k]->max_lon = lon;
-            if (lat < b[k]->min_lat) b[k]->min_lat = lat;
-            if (lat > b[k]->max_lat) b[k]->max_lat = lat;
+            const tf_pq_stats *lon = &st[TF_LAKE_COL_ORIGIN_LON + 2 * k], *lat = lon + 1;
+            double v[4] = {lon->min_d + 0.0, lat->min_d + 0.0, lon->max_d + 0.0, lat->max_d + 0.0};
+            if (v[0] < b[k]->min_lon) b[k]->min_lon = v[0];
+            if (v[1] < b[k]->min_lat) b[k]->min_lat = v[1];
+            if (v[2] > b[k]->max_lon) b[k]->max_lon = v[2];
+            if (v[3] > b[k]->max_lat) b[k]->max_lat = v[3];
         }
     }
 }
@@ -451,7 +455,6 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
                 sc->keys[at - from + i] = t->key;
                 if (visit) visit(visit_ud, t, order[at + i].key);
             }
-            stats_add(&s, &bt, m);
             tf_pq_col cols[TF_LAKE_NCOLS];
             memset(cols, 0, sizeof cols);
             cols[TF_LAKE_COL_DATASOURCE].strs = bt.ds;
@@ -466,6 +469,7 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
             rc = tf_pq_writer_close(w, &res, err);
             s.bytes = res.file_size;
             s.row_groups = res.num_row_groups;
+            if (!rc) stats_from(&s, &res);
             tf_pq_write_result_free(&res);
         } else {
             tf_pq_writer_abort(w);

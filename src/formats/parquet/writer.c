@@ -470,6 +470,24 @@ static void update_stats(const wleaf *l, const tf_pq_col *c, const int64_t *slot
             st->min_b = ch->min_b, st->max_b = ch->max_b, st->min_len = mnl, st->max_len = mxl;
             have = 1;
         }
+    } else if (l->physical == TF_PQ_DOUBLE && nv > 0 && slots[nv - 1] - slots[0] == nv - 1) {
+        /* contiguous doubles: a comparison never true for NaN skips it, so
+         * the loop has no branch; some value was not NaN iff mn <= mx */
+        const double *v = (const double *)c->values + slots[0];
+        double mn = INFINITY, mx = -INFINITY;
+        for (int64_t i = 0; i < nv; i++) {
+            mn = v[i] < mn ? v[i] : mn;
+            mx = v[i] > mx ? v[i] : mx;
+        }
+        if (mn <= mx) {
+            if (mn == 0) mn = -0.0;
+            if (mx == 0) mx = 0.0;
+            st->min_d = mn, st->max_d = mx;
+            memcpy(ch->min_raw, &mn, 8);
+            memcpy(ch->max_raw, &mx, 8);
+            ch->min_len = ch->max_len = 8;
+            have = 1;
+        }
     } else if (l->physical == TF_PQ_FLOAT || l->physical == TF_PQ_DOUBLE) {
         double mn = INFINITY, mx = -INFINITY;
         for (int64_t i = 0; i < nv; i++) {
