@@ -70,6 +70,7 @@ struct tf_pq_writer {
     size_t lvl_cap;
     int64_t *slots;
     size_t slots_cap;
+    int64_t iota_r0, iota_n; /* slots[0..iota_n) hold iota_r0, iota_r0 + 1, ... */
     uint32_t *idx;
     size_t idx_cap;
     uint32_t *tab;
@@ -313,6 +314,18 @@ static int64_t make_levels(tf_pq_writer *w, const wleaf *l, const tf_pq_col *c, 
     if (!l->in_list) {
         int64_t n = r1 - r0;
         w->slots = pq_grow(w->slots, &w->slots_cap, (size_t)n + 1, sizeof *w->slots);
+        if (!c->valid && !l->max_def) {
+            /* a flat column without nulls: slot k is row r0 + k, written
+             * once for every such column of the row group (and the next) */
+            if (w->iota_r0 != r0 || w->iota_n < n) {
+                for (int64_t k = 0; k < n; k++) w->slots[k] = r0 + k;
+                w->iota_r0 = r0;
+                w->iota_n = n;
+            }
+            *nvals = n;
+            return n;
+        }
+        w->iota_n = 0;
         if (l->max_def) {
             w->def = pq_grow(w->def, &w->lvl_cap, (size_t)n + 1, 1);
             w->rep = tf_xrealloc(w->rep, w->lvl_cap);
@@ -337,6 +350,7 @@ static int64_t make_levels(tf_pq_writer *w, const wleaf *l, const tf_pq_col *c, 
     }
     int64_t est = off[r1] - off[r0] + (r1 - r0) + 1;
     if (est < 0) est = r1 - r0 + 1;
+    w->iota_n = 0;
     w->def = pq_grow(w->def, &w->lvl_cap, (size_t)est, 1);
     w->rep = tf_xrealloc(w->rep, w->lvl_cap);
     w->slots = pq_grow(w->slots, &w->slots_cap, (size_t)est, sizeof *w->slots);
@@ -697,16 +711,26 @@ static void bss_values(const wleaf *l, const tf_pq_col *c, const int64_t *slots,
          * matrix, leaving register k = byte k of the 16 values, in order */
         const uint8_t *src = v + (size_t)slots[a] * 8;
         for (; i + 16 <= n; i += 16) {
-            __m128i r[8], t[8];
-            for (int j = 0; j < 8; j++) r[j] = _mm_loadu_si128((const __m128i *)(src + (size_t)i * 8 + 16 * (size_t)j));
+            const __m128i *in = (const __m128i *)(src + (size_t)i * 8);
+            __m128i r0 = _mm_loadu_si128(in), r1 = _mm_loadu_si128(in + 1), r2 = _mm_loadu_si128(in + 2),
+                    r3 = _mm_loadu_si128(in + 3), r4 = _mm_loadu_si128(in + 4), r5 = _mm_loadu_si128(in + 5),
+                    r6 = _mm_loadu_si128(in + 6), r7 = _mm_loadu_si128(in + 7);
             for (int round = 0; round < 4; round++) {
-                for (int j = 0; j < 4; j++) {
-                    t[2 * j] = _mm_unpacklo_epi8(r[j], r[j + 4]);
-                    t[2 * j + 1] = _mm_unpackhi_epi8(r[j], r[j + 4]);
-                }
-                memcpy(r, t, sizeof r);
+                __m128i t0 = _mm_unpacklo_epi8(r0, r4), t1 = _mm_unpackhi_epi8(r0, r4);
+                __m128i t2 = _mm_unpacklo_epi8(r1, r5), t3 = _mm_unpackhi_epi8(r1, r5);
+                __m128i t4 = _mm_unpacklo_epi8(r2, r6), t5 = _mm_unpackhi_epi8(r2, r6);
+                __m128i t6 = _mm_unpacklo_epi8(r3, r7), t7 = _mm_unpackhi_epi8(r3, r7);
+                r0 = t0, r1 = t1, r2 = t2, r3 = t3, r4 = t4, r5 = t5, r6 = t6, r7 = t7;
             }
-            for (int k = 0; k < 8; k++) _mm_storeu_si128((__m128i *)(o + (size_t)k * (size_t)n + (size_t)i), r[k]);
+            uint8_t *dst = o + (size_t)i;
+            _mm_storeu_si128((__m128i *)dst, r0);
+            _mm_storeu_si128((__m128i *)(dst + (size_t)n), r1);
+            _mm_storeu_si128((__m128i *)(dst + 2 * (size_t)n), r2);
+            _mm_storeu_si128((__m128i *)(dst + 3 * (size_t)n), r3);
+            _mm_storeu_si128((__m128i *)(dst + 4 * (size_t)n), r4);
+            _mm_storeu_si128((__m128i *)(dst + 5 * (size_t)n), r5);
+            _mm_storeu_si128((__m128i *)(dst + 6 * (size_t)n), r6);
+            _mm_storeu_si128((__m128i *)(dst + 7 * (size_t)n), r7);
         }
     }
 #endif
