@@ -12,13 +12,19 @@ typedef struct tf_key128 {
 
 tf_key128 tf_hash128(const void *p, size_t n);
 /* A file's content hash: the XXH3-128 of the concatenated XXH3-128 hashes
- * (16 bytes each, big-endian) of its 16 MiB pieces, so that the pieces can
- * be hashed on `threads` threads.  after(piece, len, ud), when not NULL, runs
- * once a piece is hashed, on the thread that hashed it (a mapped file lets
- * the piece's pages go). */
-#define TF_CONTENT_PIECE ((size_t)16 << 20)
+ * (16 bytes each, big-endian) of its 8 MiB pieces, so that the pieces can
+ * be hashed apart: on `threads` threads, or by whoever reads the piece
+ * anyway (ingest's parse threads, one piece per chunk).  after(piece, len,
+ * ud), when not NULL, runs once a piece is hashed, on the thread that hashed
+ * it (a mapped file lets the piece's pages go). */
+#define TF_CONTENT_PIECE ((size_t)8 << 20)
 tf_key128 tf_content_hash(const void *p, size_t n, int threads, void (*after)(const void *, size_t, void *),
                           void *ud);
+/* the parts: how many pieces n bytes have, piece i's 16 bytes, and the
+ * hash of all the pieces' bytes (16 * pieces) */
+size_t tf_content_pieces(size_t n);
+void tf_content_piece(const void *p, size_t n, size_t i, uint8_t out[16]);
+tf_key128 tf_content_combine(const uint8_t *pieces, size_t npieces);
 uint64_t tf_hash64(const void *p, size_t n);
 static inline int tf_key_eq(tf_key128 a, tf_key128 b) { return a.hi == b.hi && a.lo == b.lo; }
 /* 32 lowercase hex digits, big-endian (hi first) + NUL */

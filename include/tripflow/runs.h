@@ -31,6 +31,11 @@ int tf_runs_begin(tf_store *s, const char *source, const char *content_hash, int
                   int64_t *run_id, tf_err *err);
 /* The loaded run with this content hash, or 0. */
 int tf_runs_find_loaded(tf_store *s, const char *content_hash, int64_t *run_id, tf_err *err);
+/* 1 when some loaded run read exactly this many bytes (its content may be
+ * the same), else 0. */
+int tf_runs_loaded_size(tf_store *s, int64_t bytes, int *found, tf_err *err);
+/* Record the content hash of a run that began without it. */
+int tf_runs_set_hash(tf_store *s, int64_t run_id, const char *content_hash, tf_err *err);
 /* Final status: 'loaded', 'already_loaded', 'failed'.  reject_file/error/same_as may be NULL/0. */
 int tf_runs_finish(tf_store *s, int64_t run_id, const char *status, const tf_run_counts *c, const char *reject_file,
                    const char *error, int64_t same_as, tf_err *err);

@@ -24,22 +24,32 @@ typedef struct content_job {
     void *ud;
 } content_job;
 
+size_t tf_content_pieces(size_t n) { return (n + TF_CONTENT_PIECE - 1) / TF_CONTENT_PIECE; }
+
+void tf_content_piece(const void *p, size_t n, size_t i, uint8_t out[16])
+{
+    size_t at = i * TF_CONTENT_PIECE, len = n - at < TF_CONTENT_PIECE ? n - at : TF_CONTENT_PIECE;
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits((const char *)p + at, len));
+    memcpy(out, c.digest, 16);
+}
+
+tf_key128 tf_content_combine(const uint8_t *pieces, size_t npieces) { return tf_hash128(pieces, 16 * npieces); }
+
 static void *hash_pieces(void *arg)
 {
     content_job *j = arg;
     for (size_t i; (i = atomic_fetch_add(&j->next, 1)) < j->pieces;) {
-        size_t at = i * TF_CONTENT_PIECE, len = j->n - at < TF_CONTENT_PIECE ? j->n - at : TF_CONTENT_PIECE;
-        XXH128_canonical_t c;
-        XXH128_canonicalFromHash(&c, XXH3_128bits(j->p + at, len));
-        memcpy(j->out + 16 * i, c.digest, 16);
-        if (j->after) j->after(j->p + at, len, j->ud);
+        tf_content_piece(j->p, j->n, i, j->out + 16 * i);
+        size_t at = i * TF_CONTENT_PIECE;
+        if (j->after) j->after(j->p + at, j->n - at < TF_CONTENT_PIECE ? j->n - at : TF_CONTENT_PIECE, j->ud);
     }
     return NULL;
 }
 
 tf_key128 tf_content_hash(const void *p, size_t n, int threads, void (*after)(const void *, size_t, void *), void *ud)
 {
-    content_job j = {.p = p, .n = n, .pieces = (n + TF_CONTENT_PIECE - 1) / TF_CONTENT_PIECE, .after = after, .ud = ud};
+    content_job j = {.p = p, .n = n, .pieces = tf_content_pieces(n), .after = after, .ud = ud};
     j.out = tf_xmalloc(16 * j.pieces + 1);
     atomic_init(&j.next, 0);
     if (threads > (int)j.pieces) threads = (int)j.pieces;
@@ -50,7 +60,7 @@ tf_key128 tf_content_hash(const void *p, size_t n, int threads, void (*after)(co
         if (!pthread_create(&tids[started], NULL, hash_pieces, &j)) started++;
     hash_pieces(&j);
     for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
-    tf_key128 k = tf_hash128(j.out, 16 * j.pieces);
+    tf_key128 k = tf_content_combine(j.out, j.pieces);
     free(j.out);
     return k;
 }

@@ -256,17 +256,27 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     }
     res->bytes = (int64_t)size;
 
-    char hash[33];
-    /* a mapped file's pages go as soon as they are hashed: the parse maps
-     * them again chunk by chunk, so a big file never sits in memory whole */
-    int nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    tf_key_hex(tf_content_hash(data, size, nthreads, is_stdin ? NULL : drop_pages, NULL), hash);
+    /* The content hash: up front when a loaded run has the same size (the
+     * file may be one already loaded: then nothing else is read); otherwise
+     * the parse threads hash each piece as they read it (one piece per
+     * chunk), and the commit checks it. */
+    char hash[33] = "";
     int64_t same = 0, run_id = 0;
     tf_run_counts counts = {0, 0, 0, 0};
-    int rc = tf_runs_find_loaded(s, hash, &same, err);
+    int same_size = 0;
+    int rc = tf_runs_loaded_size(s, (int64_t)size, &same_size, err);
     if (rc) goto done;
+    int fused = !same_size && ingest_chunk_bytes(o) == (int64_t)TF_CONTENT_PIECE;
+    if (!fused) {
+        /* a mapped file's pages go as soon as they are hashed: the parse maps
+         * them again chunk by chunk, so a big file never sits in memory whole */
+        int nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+        tf_key_hex(tf_content_hash(data, size, nthreads, is_stdin ? NULL : drop_pages, NULL), hash);
+        if ((rc = tf_runs_find_loaded(s, hash, &same, err))) goto done;
+    }
     char opts_default[] = "{}";
-    rc = tf_runs_begin(s, source, hash, (int64_t)size, o->options_json ? o->options_json : opts_default, &run_id, err);
+    rc = tf_runs_begin(s, source, fused ? NULL : hash, (int64_t)size,
+                       o->options_json ? o->options_json : opts_default, &run_id, err);
     if (rc) goto done;
     res->run_id = run_id;
     tf_events_set_run(bus, run_id);
@@ -279,8 +289,8 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
         res->same_as = same;
         goto done;
     }
-    tf_events_emit(bus, "started", json_pack("{s:s, s:I, s:s}", "source", source, "bytes", (json_int_t)size,
-                                             "content_hash", hash));
+    tf_events_emit(bus, "started", json_pack("{s:s, s:I, s:s*}", "source", source, "bytes", (json_int_t)size,
+                                             "content_hash", fused ? NULL : hash));
 
     /* the grid trips are grouped on is a property of the database */
     tf_grid grid = o->grid;
@@ -341,6 +351,11 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     }
 
     if ((rc = ingest_plan(&ctx, o->memory > 0 ? o->memory : TF_INGEST_MEMORY, err))) goto failed;
+    if (fused) {
+        ctx.npieces = tf_content_pieces(size);
+        ctx.pieces = tf_xcalloc(16 * ctx.npieces + 1, 1);
+        ctx.piece_done = tf_xcalloc(ctx.npieces + 1, 1);
+    }
     int nseg = (ctx.nchunks + ctx.seg_chunks - 1) / ctx.seg_chunks;
     int64_t unique = 0, dups = 0;
     tf_event *done = NULL;
@@ -372,6 +387,12 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
                          (long long)counts.rejected, (long long)counts.read,
                          100.0 * (double)counts.rejected / (double)counts.read, ro.first);
             goto failed;
+        }
+        if (last && fused) {
+            /* pieces past the last chunk (or of chunks parsed again) */
+            for (size_t p = 0; p < ctx.npieces; p++)
+                if (!ctx.piece_done[p]) tf_content_piece(data, size, p, ctx.pieces + 16 * p);
+            tf_key_hex(tf_content_combine(ctx.pieces, ctx.npieces), hash);
         }
         if (last) {
             reject_file = close_rejects(&ro, err);
@@ -426,6 +447,7 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
             json_t *fj = counts_json(source, &counts);
             json_object_set_new(fj, "status", json_string("loaded"));
             json_object_set_new(fj, "bytes", json_integer((json_int_t)size));
+            json_object_set_new(fj, "content_hash", json_string(hash));
             if (reject_file) json_object_set_new(fj, "reject_file", json_string(reject_file));
             rc = ingest_commit(s, bus, fj, t0, &done, &ctx, &un, lr, run_id, hash, &same, &grid, grid_found, &counts,
                                reject_file, err);
@@ -485,6 +507,8 @@ cleanup:
     res->counts = counts;
     for (int c = 0; c < ctx.nchunks; c++) chunk_free(&ctx.chunks[c]);
     tf_span_free(&ctx.rows);
+    free(ctx.pieces);
+    free(ctx.piece_done);
     ingest_aggs_free(&ctx);
     free(ro.path);
     free(ctx.chunks);

@@ -528,6 +528,7 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
     *same_as = 0;
     if (!rc && !(rc = tf_runs_find_loaded(s, hash, same_as, err)) && *same_as)
         rc = tf_errf(err, TF_EEXIST, "already loaded by run %lld", (long long)*same_as);
+    if (!rc) rc = tf_runs_set_hash(s, run_id, hash, err); /* when the parse hashed it */
     if (!rc && !grid_found) rc = tf_trips_set_grid(s, grid, err);
     if (!rc) rc = add_dims(s, ctx, TF_DIM_REGION, run_id, rid, err);
     if (!rc) rc = add_dims(s, ctx, TF_DIM_DATASOURCE, run_id, did, err);

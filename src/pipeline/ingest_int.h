@@ -100,6 +100,9 @@ typedef struct ingest_ctx {
     tf_span rows;           /* a slot per chunk for its parsed rows, released once scattered */
     size_t slot_bytes;
     int threads;
+    uint8_t *pieces;        /* the content hash's pieces, when the parse hashes them (chunk i: piece i), else NULL */
+    char *piece_done;
+    size_t npieces;
     atomic_int next_chunk;
     atomic_llong bytes_done, rows_done, rejects_seen;
     atomic_int abort; /* 1: too many rejects, 2: interrupted */
@@ -110,6 +113,8 @@ void intern_free(intern *in);
 /* run-wide id of a name, adding it when new */
 uint32_t intern_id(intern *in, const char *name, size_t len, uint64_t hash);
 
+/* The chunk size in bytes (--chunk-size, default 8 MiB). */
+int64_t ingest_chunk_bytes(const tf_ingest_opts *o);
 /* Cut the input into chunks and the chunks into segments that fit the
  * memory budget (bytes), and reserve the rows' slots. */
 int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err);

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 
 #include "ingest_int.h"
+#include "tripflow/hash.h"
 #include "tripflow/sig.h"
 
 /* ---- interning ---- */
@@ -392,6 +393,12 @@ static void *parse_worker(void *ud)
     for (;;) {
         int i = atomic_fetch_add(&ctx->next_chunk, 1);
         if (i >= ctx->seg_c1 || atomic_load(&ctx->abort)) break;
+        /* the content hash's piece at the chunk's place, while its pages
+         * come into memory for the parse anyway */
+        if (ctx->pieces && (size_t)i < ctx->npieces) {
+            tf_content_piece(ctx->data, (size_t)(ctx->end - ctx->data), (size_t)i, ctx->pieces + 16 * (size_t)i);
+            ctx->piece_done[i] = 1;
+        }
         parse_chunk(w, &ctx->chunks[i], ctx->chunks[i].begin);
     }
     return NULL;
@@ -423,9 +430,11 @@ static void worker_free(worker *w)
  * are sized with it. */
 #define ROW_MEMORY 112
 
+int64_t ingest_chunk_bytes(const tf_ingest_opts *o) { return o->chunk_bytes > 0 ? o->chunk_bytes : 8 << 20; }
+
 int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err)
 {
-    int64_t cb = ctx->o->chunk_bytes > 0 ? ctx->o->chunk_bytes : 8 << 20;
+    int64_t cb = ingest_chunk_bytes(ctx->o);
     size_t body = (size_t)(ctx->end - ctx->body);
     ctx->nchunks = (int)(body / (size_t)cb) + 1;
     ctx->chunks = tf_xcalloc((size_t)ctx->nchunks, sizeof(chunk));

@@ -140,6 +140,33 @@ int tf_runs_find_loaded(tf_store *s, const char *content_hash, int64_t *run_id, 
     return r < 0 ? r : TF_OK;
 }
 
+int tf_runs_loaded_size(tf_store *s, int64_t bytes, int *found, tf_err *err)
+{
+    if (need_sqlite(s, err)) return err->code;
+    sqlite3_stmt *st;
+    if (tf_sql_prepare(tf_store_sqlite(s), "SELECT 1 FROM ingest_runs WHERE bytes = ? AND status = 'loaded' LIMIT 1",
+                       &st, err))
+        return err->code;
+    sqlite3_bind_int64(st, 1, bytes);
+    int r = tf_sql_step_row(st, err);
+    *found = r == 1;
+    sqlite3_finalize(st);
+    return r < 0 ? r : TF_OK;
+}
+
+int tf_runs_set_hash(tf_store *s, int64_t run_id, const char *content_hash, tf_err *err)
+{
+    if (need_sqlite(s, err)) return err->code;
+    sqlite3_stmt *st;
+    if (tf_sql_prepare(tf_store_sqlite(s), "UPDATE ingest_runs SET content_hash = ? WHERE run_id = ?", &st, err))
+        return err->code;
+    sqlite3_bind_text(st, 1, content_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, run_id);
+    int rc = tf_sql_step_done(st, err);
+    sqlite3_finalize(st);
+    return rc ? tf_err_prefix(err, "recording the content hash: ") : TF_OK;
+}
+
 int tf_runs_finish(tf_store *s, int64_t run_id, const char *status, const tf_run_counts *c, const char *reject_file,
                    const char *error, int64_t same_as, tf_err *err)
 {

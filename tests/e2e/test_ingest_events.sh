@@ -17,6 +17,14 @@ expect_eq "$types" $'1 started \n2 stage parsing\n4 stage deduplicating\n5 stage
 expect_eq "$(sed -n 3p emitted.jsonl | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const e=JSON.parse(s);console.log(e.type,e.bytes,e.bytes_total,e.rows,e.rejected)})')" "progress 12839 12839 100 0" "progress event"
 last=$(tail -1 emitted.jsonl)
 expect_contains "$last" '"type":"finished","source":"trips.csv","rows_read":100,"rows_loaded":100,"rows_duplicate":0,"rows_rejected":0,"status":"loaded","bytes":12839'
+# the parse hashed the file (no loaded run had its size): the hash comes with
+# `finished` and in the run's row, equal to the file's hash taken up front
+# (a chunk size other than the hash's piece size)
+expect_eq "$(head -1 emitted.jsonl | grep -c content_hash)" 0 "started: no hash yet"
+h=$(grep -o '"content_hash":"[0-9a-f]*"' <<<"$last" | cut -d'"' -f4)
+expect_eq "$(sql 'select content_hash from ingest_runs where run_id = 1')" "$h" "the run's hash"
+TRIPFLOW_DB=$T/upfront.db expect_status 0 "$TF" ingest trips.csv --chunk-size 4K --events json
+expect_eq "$(head -1 <<<"$OUT" | grep -o '"type":"started".*"content_hash":"[0-9a-f]*"' | sed 's/.*"content_hash":"//; s/"$//')" "$h" "the same hash up front"
 expect_eq "$(cat got.jsonl)" "$(cat emitted.jsonl)" "the webhook got every event, in order"
 expect_status 0 "$TF" runs --id 1 --events
 expect_eq "$OUT" "$(cat emitted.jsonl)" "stored events replay the same"

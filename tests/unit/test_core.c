@@ -214,6 +214,8 @@ static void count_after(const void *p, size_t n, void *ud)
     pthread_mutex_unlock(&after_lock);
 }
 
+/* the content hash by its definition, on 1 to 3 threads and piece by
+ * piece, and sensitive to every byte */
 TF_TEST(content_hash_is_a_hash_of_piece_hashes)
 {
     /* 2.5 pieces: two whole ones and a half */
@@ -233,6 +235,16 @@ TF_TEST(content_hash_is_a_hash_of_piece_hashes)
         CHECK_INT(after_calls, 3);
         CHECK(after_bytes == n);
     }
+    /* piece by piece, in any order (as ingest's parse threads hash them) */
+    uint8_t parts[3 * 16];
+    CHECK_INT(tf_content_pieces(n), 3);
+    for (int k = 2; k >= 0; k--) tf_content_piece(buf, n, (size_t)k, parts + 16 * k);
+    CHECK(!memcmp(parts, pieces, sizeof pieces));
+    CHECK(tf_key_eq(tf_content_combine(parts, 3), want));
+    CHECK_INT(tf_content_pieces(0), 0);
+    CHECK_INT(tf_content_pieces(1), 1);
+    CHECK_INT(tf_content_pieces(TF_CONTENT_PIECE), 1);
+    CHECK_INT(tf_content_pieces(TF_CONTENT_PIECE + 1), 2);
     /* one byte changed anywhere changes it */
     buf[TF_CONTENT_PIECE + 7] ^= 1;
     CHECK(!tf_key_eq(tf_content_hash(buf, n, 2, NULL, NULL), want));
