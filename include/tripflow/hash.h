@@ -25,6 +25,14 @@ tf_key128 tf_content_hash(const void *p, size_t n, int threads, void (*after)(co
 size_t tf_content_pieces(size_t n);
 void tf_content_piece(const void *p, size_t n, size_t i, uint8_t out[16]);
 tf_key128 tf_content_combine(const uint8_t *pieces, size_t npieces);
+/* A piece's hash fed in steps (a reader that has the bytes in cache anyway):
+ * begin, update with the piece's bytes in order, end. */
+typedef struct tf_piece_hasher tf_piece_hasher;
+tf_piece_hasher *tf_piece_hasher_new(void);
+void tf_piece_hasher_free(tf_piece_hasher *h);
+void tf_piece_begin(tf_piece_hasher *h);
+void tf_piece_update(tf_piece_hasher *h, const void *p, size_t n);
+void tf_piece_end(tf_piece_hasher *h, uint8_t out[16]);
 uint64_t tf_hash64(const void *p, size_t n);
 static inline int tf_key_eq(tf_key128 a, tf_key128 b) { return a.hi == b.hi && a.lo == b.lo; }
 /* 32 lowercase hex digits, big-endian (hi first) + NUL */

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+/* out of memory: says so on stderr and aborts (what tf_x* do on failure) */
+_Noreturn void tf_oom(size_t n);
 void *tf_xmalloc(size_t n);
 void *tf_xcalloc(size_t n, size_t size);
 void *tf_xrealloc(void *p, size_t n);

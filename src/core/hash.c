@@ -36,6 +36,35 @@ void tf_content_piece(const void *p, size_t n, size_t i, uint8_t out[16])
 
 tf_key128 tf_content_combine(const uint8_t *pieces, size_t npieces) { return tf_hash128(pieces, 16 * npieces); }
 
+struct tf_piece_hasher {
+    XXH3_state_t *st;
+};
+
+tf_piece_hasher *tf_piece_hasher_new(void)
+{
+    tf_piece_hasher *h = tf_xcalloc(1, sizeof *h);
+    h->st = XXH3_createState();
+    if (!h->st) tf_oom(1024); /* about the size of the state */
+    return h;
+}
+
+void tf_piece_hasher_free(tf_piece_hasher *h)
+{
+    if (!h) return;
+    XXH3_freeState(h->st);
+    free(h);
+}
+
+void tf_piece_begin(tf_piece_hasher *h) { XXH3_128bits_reset(h->st); }
+void tf_piece_update(tf_piece_hasher *h, const void *p, size_t n) { XXH3_128bits_update(h->st, p, n); }
+
+void tf_piece_end(tf_piece_hasher *h, uint8_t out[16])
+{
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h->st));
+    memcpy(out, c.digest, 16);
+}
+
 static void *hash_pieces(void *arg)
 {
     content_job *j = arg;

@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static void oom(size_t n)
+void tf_oom(size_t n)
 {
     char msg[96];
     int len = snprintf(msg, sizeof msg, "tripflow: out of memory (asked for %zu bytes)\n", n);
@@ -21,28 +21,28 @@ static void oom(size_t n)
 void *tf_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) oom(n);
+    if (!p) tf_oom(n);
     return p;
 }
 
 void *tf_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) oom(n * size);
+    if (!p) tf_oom(n * size);
     return p;
 }
 
 void *tf_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
-    if (!q) oom(n);
+    if (!q) tf_oom(n);
     return q;
 }
 
 void *tf_xcalloc_written(size_t n, size_t size)
 {
     size_t bytes = n * size;
-    if (size && bytes / size != n) oom(SIZE_MAX);
+    if (size && bytes / size != n) tf_oom(SIZE_MAX);
     void *p = tf_xmalloc(bytes);
     memset(p, 0, bytes);
     return p;

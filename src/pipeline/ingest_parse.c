@@ -82,6 +82,7 @@ typedef struct worker {
     tf_trip *rows;               /* the chunk's rows in input order, before grouping */
     TF_VEC(uint32_t) unit;       /* each row's dedupe unit (pid * KEY_BUCKETS + bucket) */
     TF_VEC(int64_t) cursor;      /* grouping: where each unit's next row goes */
+    tf_piece_hasher *hasher;     /* the content hash's piece of the chunk, fed as it is read */
     struct {
         int64_t day;
         int32_t month;
@@ -300,8 +301,20 @@ static const memo_ent *name_of(worker *w, chunk *c, memo *mm, const tf_csv_recor
     return m;
 }
 
-/* Parse records starting in [start, c->limit). */
-static void parse_chunk(worker *w, chunk *c, const char *start)
+/* Feed the piece's bytes up to `to` (those the parse has just read, still in
+ * cache) to the hasher. */
+static inline void feed_piece(worker *w, const char **at, const char *end, const char *to)
+{
+    if (to > end) to = end;
+    if (to > *at) {
+        tf_piece_update(w->hasher, *at, (size_t)(to - *at));
+        *at = to;
+    }
+}
+
+/* Parse records starting in [start, c->limit); piece >= 0: also hash the
+ * content hash's piece of that number as the bytes go by. */
+static void parse_chunk(worker *w, chunk *c, const char *start, int piece)
 {
     ingest_ctx *ctx = w->ctx;
     chunk_reset(c);
@@ -319,6 +332,15 @@ static void parse_chunk(worker *w, chunk *c, const char *start)
     int32_t last_month = 0;
     const char *reported = start;
     int64_t since_check = 0;
+    const char *hat = NULL, *hend = NULL; /* the piece: next byte to hash, end */
+    if (piece >= 0) {
+        size_t off = (size_t)piece * TF_CONTENT_PIECE, n = (size_t)(ctx->end - ctx->data);
+        hat = ctx->data + off;
+        hend = hat + (n - off < TF_CONTENT_PIECE ? n - off : TF_CONTENT_PIECE);
+        if (!w->hasher) w->hasher = tf_piece_hasher_new();
+        tf_piece_begin(w->hasher);
+        feed_piece(w, &hat, hend, start); /* its bytes before the chunk (the header, a line) */
+    }
     while (tf_csv_next(&r, &rec)) {
         /* tf_trip_parse's steps, in its order, with names from the memo */
         int bad;
@@ -368,6 +390,7 @@ static void parse_chunk(worker *w, chunk *c, const char *start)
             if (ctx->o->max_rejects.rows >= 0 && seen > ctx->o->max_rejects.rows) atomic_store(&ctx->abort, 1);
         }
         c->rows_read++;
+        if (hat && !(since_check & 255)) feed_piece(w, &hat, hend, r.cur);
         if (++since_check == 4096) {
             since_check = 0;
             atomic_fetch_add(&ctx->bytes_done, (long long)(r.cur - reported));
@@ -382,6 +405,11 @@ static void parse_chunk(worker *w, chunk *c, const char *start)
     c->stop = r.cur;
     c->lines = r.line;
     group_rows(w, c);
+    if (hat) {
+        feed_piece(w, &hat, hend, hend); /* what the parse did not reach */
+        tf_piece_end(w->hasher, ctx->pieces + 16 * (size_t)piece);
+        ctx->piece_done[piece] = 1;
+    }
     /* the rows and rejects no longer point into the input: let its pages go */
     release_input(ctx, start, c->stop);
 }
@@ -393,13 +421,8 @@ static void *parse_worker(void *ud)
     for (;;) {
         int i = atomic_fetch_add(&ctx->next_chunk, 1);
         if (i >= ctx->seg_c1 || atomic_load(&ctx->abort)) break;
-        /* the content hash's piece at the chunk's place, while its pages
-         * come into memory for the parse anyway */
-        if (ctx->pieces && (size_t)i < ctx->npieces) {
-            tf_content_piece(ctx->data, (size_t)(ctx->end - ctx->data), (size_t)i, ctx->pieces + 16 * (size_t)i);
-            ctx->piece_done[i] = 1;
-        }
-        parse_chunk(w, &ctx->chunks[i], ctx->chunks[i].begin);
+        /* and the content hash's piece at the chunk's place */
+        parse_chunk(w, &ctx->chunks[i], ctx->chunks[i].begin, ctx->pieces && (size_t)i < ctx->npieces ? i : -1);
     }
     return NULL;
 }
@@ -421,6 +444,7 @@ static void worker_free(worker *w)
         tf_buf_free(&w->scratch[k]);
     }
     free(w->rows);
+    tf_piece_hasher_free(w->hasher);
     tf_vec_free(&w->unit);
     tf_vec_free(&w->cursor);
 }
@@ -532,7 +556,7 @@ int ingest_parse_segment(ingest_ctx *ctx, int c0, int c1)
                     chunk_reset(c);
                     c->begin = c->stop = prev->stop;
                 } else {
-                    parse_chunk(&ws[0], c, prev->stop);
+                    parse_chunk(&ws[0], c, prev->stop, -1);
                 }
             }
             c->first_line = prev->first_line + prev->lines;

@@ -241,6 +241,22 @@ TF_TEST(content_hash_is_a_hash_of_piece_hashes)
     for (int k = 2; k >= 0; k--) tf_content_piece(buf, n, (size_t)k, parts + 16 * k);
     CHECK(!memcmp(parts, pieces, sizeof pieces));
     CHECK(tf_key_eq(tf_content_combine(parts, 3), want));
+    /* a piece fed in uneven steps (as the parse reads it) */
+    tf_piece_hasher *ph = tf_piece_hasher_new();
+    for (int k = 0; k < 3; k++) {
+        size_t at = (size_t)k * TF_CONTENT_PIECE, end = k < 2 ? at + TF_CONTENT_PIECE : n, step = 1;
+        tf_piece_begin(ph);
+        while (at < end) {
+            size_t len = end - at < step ? end - at : step;
+            tf_piece_update(ph, buf + at, len);
+            at += len;
+            step = step * 7 + 3;
+        }
+        uint8_t one[16];
+        tf_piece_end(ph, one);
+        CHECK(!memcmp(one, pieces + 16 * k, 16));
+    }
+    tf_piece_hasher_free(ph);
     CHECK_INT(tf_content_pieces(0), 0);
     CHECK_INT(tf_content_pieces(1), 1);
     CHECK_INT(tf_content_pieces(TF_CONTENT_PIECE), 1);
