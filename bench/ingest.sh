@@ -60,11 +60,12 @@ echo "| --- | ---: | ---: | --- |"
 node -e '
 const ev = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse)
   .filter(e => e.type === "stage" || e.type === "finished");
-const what = {hash: "read the file, content hash, run record", parsing: "CSV, WKT and time parsing, keys, names (all threads)",
+const what = {start: "open the database, run record (the content hash is taken up front only when a loaded run has the same size)",
+  parsing: "CSV, WKT and time parsing, keys, names, the content hash piece by piece (all threads)",
   deduplicating: "units by region, month and key bits; in-run and lake duplicates",
   committing: "lake files in spatial order with facts and groups aggregated on the way; SQL upserts; catalog",
   commit: "the final SQLite commit, moving the lake files into place, exit"};
-let prev = {name: "hash", t: 0, c: 0};
+let prev = {name: "start", t: 0, c: 0};
 for (const e of ev) {
   const name = e.type === "stage" ? e.stage : "commit", t = e.elapsed_s ?? e.seconds, c = e.cpu_s;
   console.log(`| ${prev.name} | ${(t - prev.t).toFixed(3)} | ${(c - prev.c).toFixed(3)} | ${what[prev.name] ?? ""} |`);
