@@ -28,10 +28,15 @@ expect_eq "$(ls -A "$T/lake/_tripflow/staging" | wc -l)" 0 "no staging left"
 export TRIPFLOW_DB=$T/race.db
 TRIPFLOW_TEST_HOLD_LOCK_S=2 "$TF" ingest s1.csv --quiet &
 a=$!
-for _ in $(seq 100); do
-    [ -e "$T/race.lake/_tripflow/commit.lock" ] && ! flock -n "$T/race.lake/_tripflow/commit.lock" true && break
+held=no
+for _ in $(seq 400); do # up to 20 s: a loaded machine starts the sanitizer build slowly
+    if [ -e "$T/race.lake/_tripflow/commit.lock" ] && ! flock -n "$T/race.lake/_tripflow/commit.lock" true; then
+        held=yes
+        break
+    fi
     sleep 0.05
 done
+expect_eq "$held" yes "the first run holds the commit lock"
 "$TF" ingest s5.csv --events json >b.events
 wait "$a"
 expect_eq "$(grep -c '"stage":"waiting"' b.events)" 1 "the second run waited for the lock"
