@@ -399,6 +399,17 @@ static int add_region_aggs(tf_store *s, region_aggs *ra, const int64_t *rid, con
     return rc;
 }
 
+/* Wait until every file of the region is written (1), or the writers
+ * stopped before that (0). */
+static int wait_region(writers *w, int region)
+{
+    pthread_mutex_lock(&w->lock);
+    while (w->tasks_left[region] && w->running) pthread_cond_wait(&w->changed, &w->lock);
+    int complete = !w->tasks_left[region];
+    pthread_mutex_unlock(&w->lock);
+    return complete;
+}
+
 /* Add each region as soon as its files are written — first those only
  * earlier segments wrote — until every writer is done (after a failure:
  * only wait for them). */
@@ -414,11 +425,7 @@ static int add_aggregates(tf_store *s, writers *w, const int *region_order, int 
     }
     for (int r = 0; r < nregions && !rc; r++) {
         int region = region_order[r];
-        pthread_mutex_lock(&w->lock);
-        while (w->tasks_left[region] && w->running) pthread_cond_wait(&w->changed, &w->lock);
-        int complete = !w->tasks_left[region];
-        pthread_mutex_unlock(&w->lock);
-        if (!complete) break; /* the writers stopped early */
+        if (!wait_region(w, region)) break; /* the writers stopped early */
         rc = add_region(&sink, w, region, did);
         /* while writers still run, write these pages out: less for the
          * commit to write at the end, when one thread works alone */
@@ -481,31 +488,32 @@ int ingest_write_segment(ingest_ctx *ctx, units *u, tf_lake_run *lr, const tf_gr
     writers w;
     int *region_order, nregions;
     pthread_t *tids;
+    size_t nr = ctx->names[TF_DIM_REGION].names.n;
+    if (nr > ctx->nacc) {
+        ctx->acc = tf_xrealloc(ctx->acc, (nr + 1) * sizeof *ctx->acc);
+        memset(ctx->acc + ctx->nacc, 0, (nr - ctx->nacc) * sizeof *ctx->acc);
+        ctx->nacc = nr;
+    }
     writers_start(&w, ctx, u, lr, grid, &region_order, &nregions, &tids);
+    /* each region's pieces are merged into what earlier segments left as
+     * soon as its files are written, while the writers go on */
+    for (int r = 0; r < nregions; r++) {
+        int region = region_order[r];
+        if (!wait_region(&w, region)) break; /* the writers stopped early */
+        region_aggs *ra = &ctx->acc[region];
+        size_t ng = ra->groups.n;
+        for (int i = 0; i < w.ntasks; i++)
+            if (w.tasks[i].file >= 0 && w.parts[w.tasks[i].part].region == region) ng += w.tasks[i].ngroups;
+        region_aggs out;
+        tf_group *room = tf_xmalloc((ng + 1) * sizeof *room);
+        region_aggs kept = {.groups = {.v = room, .n = 0, .cap = ng + 1}};
+        collect_region(&w, region, &out, keep_group, &kept);
+        out.groups = kept.groups;
+        *ra = out;
+    }
     writers_join(&w, tids);
     int rc = tf_err_once_take(&w.err, err);
     if (!rc && tf_sig_interrupted()) rc = tf_errf(err, TF_ECANCELED, "interrupted; nothing of this run was kept");
-    if (!rc) {
-        size_t nr = ctx->names[TF_DIM_REGION].names.n;
-        if (nr > ctx->nacc) {
-            ctx->acc = tf_xrealloc(ctx->acc, (nr + 1) * sizeof *ctx->acc);
-            memset(ctx->acc + ctx->nacc, 0, (nr - ctx->nacc) * sizeof *ctx->acc);
-            ctx->nacc = nr;
-        }
-        for (int r = 0; r < nregions; r++) {
-            int region = region_order[r];
-            region_aggs *ra = &ctx->acc[region];
-            size_t ng = ra->groups.n;
-            for (int i = 0; i < w.ntasks; i++)
-                if (w.tasks[i].file >= 0 && w.parts[w.tasks[i].part].region == region) ng += w.tasks[i].ngroups;
-            region_aggs out;
-            tf_group *room = tf_xmalloc((ng + 1) * sizeof *room);
-            region_aggs kept = {.groups = {.v = room, .n = 0, .cap = ng + 1}};
-            collect_region(&w, region, &out, keep_group, &kept);
-            out.groups = kept.groups;
-            *ra = out;
-        }
-    }
     writers_free(&w);
     free(region_order);
     return rc;
