@@ -357,6 +357,7 @@ int tf_lake_part_prepare(tf_lake_run *lr, uint32_t tag, const char *region, int3
 }
 
 int64_t tf_lake_part_rows(const tf_lake_part *p) { return p->n; }
+uint64_t tf_lake_part_bits(const tf_lake_part *p, int64_t i) { return p->order[i].key; }
 
 void tf_lake_part_free(tf_lake_part *p)
 {

@@ -113,17 +113,18 @@ static int add_dims(tf_store *s, ingest_ctx *ctx, int kind, int64_t run_id, int6
  * (prepare), then its files are written — a big partition as several files
  * of about equal size, so that the threads stay busy to the end.  Each file
  * task aggregates its rows while writing them (tripagg.h).  This thread
- * puts a region's facts and groups into the transaction as soon as every
- * file of the region is written, after merging the pieces exactly, so the
- * stored values never depend on timing or on how the files were cut.
- * Regions go largest first, so the work left after the writers finish is
- * the smallest region's. */
+ * puts a region's groups into the transaction in steps as they become final
+ * (add_region), and its facts once every file of the region is written,
+ * after merging the pieces exactly, so the stored values never depend on
+ * timing or on how the files were cut.  Regions go largest first, so the
+ * work left after the writers finish is the smallest region's last cells. */
 #define MIN_SPLIT_ROWS (INT64_C(1) << 20) /* files are split for balance only down to this size */
 
 typedef struct wtask {
     int part;   /* index into the partitions */
     int file;   /* -1: prepare the partition; else the file to write */
     int64_t from, to;
+    int done;   /* written (under the lock) */
     /* results of a file task */
     tf_fact *facts;
     tf_group *groups;
@@ -193,6 +194,7 @@ static int write_part_file(writers *w, wtask *t, tf_tripagg *agg, tf_lake_scratc
     if (t->nfacts) memcpy(t->facts, agg->fact_list.v, t->nfacts * sizeof *t->facts);
     if (t->ngroups) memcpy(t->groups, agg->groups.v, t->ngroups * sizeof *t->groups);
     pthread_mutex_lock(&w->lock);
+    t->done = 1;
     w->tasks_left[wp->region]--;
     pthread_cond_broadcast(&w->changed);
     pthread_mutex_unlock(&w->lock);
@@ -278,17 +280,29 @@ static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregio
     for (int i = 0; i < nv; i++) w->tasks[w->ntasks++] = (wtask){.part = v[i].part, .file = -1};
     *region_order = tf_xmalloc(((size_t)nv + 1) * sizeof **region_order);
     *nregions = 0;
-    for (int i = 0; i < nv; i++) {
-        int p = v[i].part, region = (int)u->keys[p].region;
-        int64_t n = v[i].rows, k = (n + per_file - 1) / per_file;
-        int first = w->ctx->files_of[p];
-        for (int64_t f = 0; f < k; f++)
-            w->tasks[w->ntasks++] =
-                (wtask){.part = p, .file = first + (int)f, .from = n * f / k, .to = n * (f + 1) / k};
-        w->ctx->files_of[p] += (int)k;
-        w->tasks_left[region] += (int)k;
-        w->parts[p].region = region;
-        if (i == 0 || strcmp(v[i - 1].region, v[i].region)) (*region_order)[(*nregions)++] = region;
+    /* a region's files by number (the first of each month, then the
+     * second, ...): files of one number cover about the same origin cells,
+     * so the cells below the files still being written fill up early
+     * (add_region) */
+    for (int i0 = 0, i1; i0 < nv; i0 = i1) {
+        for (i1 = i0 + 1; i1 < nv && !strcmp(v[i1].region, v[i0].region); i1++) {}
+        int region = (int)u->keys[v[i0].part].region;
+        (*region_order)[(*nregions)++] = region;
+        int64_t most = 0;
+        for (int i = i0; i < i1; i++) {
+            int64_t k = (v[i].rows + per_file - 1) / per_file;
+            if (k > most) most = k;
+            w->tasks_left[region] += (int)k;
+            w->parts[v[i].part].region = region;
+        }
+        for (int64_t f = 0; f < most; f++)
+            for (int i = i0; i < i1; i++) {
+                int64_t n = v[i].rows, k = (n + per_file - 1) / per_file;
+                if (f < k)
+                    w->tasks[w->ntasks++] = (wtask){.part = v[i].part, .file = w->ctx->files_of[v[i].part] + (int)f,
+                                                    .from = n * f / k, .to = n * (f + 1) / k};
+            }
+        for (int i = i0; i < i1; i++) w->ctx->files_of[v[i].part] += (int)((v[i].rows + per_file - 1) / per_file);
     }
     free(v);
     free(region_rows);
@@ -378,15 +392,128 @@ static void sink_group(void *ud, const tf_group *g)
     if (k->n == GROUP_BATCH) sink_flush(k);
 }
 
-/* A region's groups as they are merged, then its facts, into the store. */
+/* first group of g[0..n) (sorted, one region) whose origin cell is >= cell */
+static size_t first_at_cell(const tf_group *g, size_t n, uint64_t cell)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g[mid].ocell < cell) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* A region's trip groups go into the store in steps while its files are
+ * still being written.  A file covers a range of its month's spatial order,
+ * so no file still being written can add to a group whose origin cell lies
+ * below the first cell of every such file: after each file, the groups
+ * below that frontier are merged from the finished pieces (and what earlier
+ * segments left) and upserted — each group once, exactly as a merge of all
+ * pieces would give it.  Then the region's facts.  Returns TF_ECANCELED
+ * when the writers stopped before the region was written. */
 static int add_region(group_sink *sink, writers *w, int region, const int64_t *did)
 {
+    int shift = 5 * (12 - w->grid->precision); /* as tf_tripagg: bits >> shift = origin cell */
+    int nt = 0;
+    for (int i = 0; i < w->ntasks; i++) nt += w->tasks[i].file >= 0 && w->parts[w->tasks[i].part].region == region;
+    int *ti = tf_xmalloc(((size_t)nt + 1) * sizeof *ti);
+    const tf_group **piece = tf_xcalloc((size_t)nt + 2, sizeof *piece), **head = tf_xcalloc((size_t)nt + 2, sizeof *head);
+    size_t *len = tf_xcalloc((size_t)nt + 2, sizeof *len), *at = tf_xcalloc((size_t)nt + 2, sizeof *at),
+           *take = tf_xcalloc((size_t)nt + 2, sizeof *take);
+    nt = 0;
+    for (int i = 0; i < w->ntasks; i++)
+        if (w->tasks[i].file >= 0 && w->parts[w->tasks[i].part].region == region) ti[nt++] = i;
+    region_aggs prev;
+    memset(&prev, 0, sizeof prev);
+    if ((size_t)region < w->ctx->nacc) {
+        prev = w->ctx->acc[region];
+        memset(&w->ctx->acc[region], 0, sizeof w->ctx->acc[region]);
+    }
+    /* piece nt: the earlier segments' groups */
+    piece[nt] = prev.groups.v;
+    len[nt] = prev.groups.n;
+    int rc = TF_OK, left = nt;
+    while (!rc) {
+        /* wait for another file of the region; then the frontier */
+        uint64_t frontier = UINT64_MAX;
+        pthread_mutex_lock(&w->lock);
+        for (;;) {
+            int fresh = 0;
+            left = 0;
+            for (int j = 0; j < nt; j++) {
+                const wtask *t = &w->tasks[ti[j]];
+                if (t->done && !piece[j]) fresh = 1;
+                left += !t->done;
+            }
+            if (fresh || !left || !w->running) break;
+            pthread_cond_wait(&w->changed, &w->lock);
+        }
+        for (int j = 0; j < nt; j++) {
+            const wtask *t = &w->tasks[ti[j]];
+            if (t->done && !piece[j]) {
+                piece[j] = t->groups;
+                len[j] = t->ngroups;
+            } else if (!t->done) {
+                const wpart *wp = &w->parts[t->part];
+                uint64_t c = wp->prepared && wp->lp ? tf_lake_part_bits(wp->lp, t->from) >> shift : 0;
+                if (c < frontier) frontier = c;
+            }
+        }
+        int stopped = left && !w->running;
+        pthread_mutex_unlock(&w->lock);
+        if (stopped) {
+            rc = TF_ECANCELED;
+            break;
+        }
+        /* every finished piece's groups below the frontier, merged */
+        int k = 0;
+        for (int j = 0; j <= nt; j++) {
+            if (!piece[j]) continue;
+            size_t end = left ? first_at_cell(piece[j], len[j], frontier) : len[j];
+            if (end < at[j]) end = at[j];
+            head[k] = piece[j] + at[j];
+            take[k++] = end - at[j];
+            at[j] = end;
+        }
+        tf_groups_merge_pieces(head, take, k, sink_group, sink);
+        sink_flush(sink); /* into SQLite now, while the writers go on */
+        rc = sink->rc;
+        if (!left) break;
+    }
+    /* the facts, once every file is written */
     region_aggs ra;
-    collect_region(w, region, &ra, sink_group, sink);
-    sink_flush(sink);
-    int rc = sink->rc;
-    if (!rc) rc = tf_trips_add_facts(sink->s, ra.facts.v, ra.facts.n, sink->rid, did, sink->err);
+    memset(&ra, 0, sizeof ra);
+    ra.facts = prev.facts;
+    if (!rc) {
+        size_t nf = ra.facts.n;
+        for (int j = 0; j < nt; j++) nf += w->tasks[ti[j]].nfacts;
+        tf_vec_grow(&ra.facts, nf);
+        for (int j = 0; j < nt; j++) {
+            const wtask *t = &w->tasks[ti[j]];
+            if (t->nfacts) memcpy(ra.facts.v + ra.facts.n, t->facts, t->nfacts * sizeof *t->facts);
+            ra.facts.n += t->nfacts;
+        }
+        ra.facts.n = tf_facts_merge(ra.facts.v, ra.facts.n);
+        rc = tf_trips_add_facts(sink->s, ra.facts.v, ra.facts.n, sink->rid, did, sink->err);
+    }
+    if (!rc)
+        for (int j = 0; j < nt; j++) {
+            wtask *t = &w->tasks[ti[j]];
+            free(t->facts);
+            free(t->groups);
+            t->facts = NULL;
+            t->groups = NULL;
+            t->nfacts = t->ngroups = 0;
+        }
     tf_vec_free(&ra.facts);
+    tf_vec_free(&prev.groups);
+    free(ti);
+    free(piece);
+    free(head);
+    free(len);
+    free(at);
+    free(take);
     return rc;
 }
 
@@ -425,8 +552,11 @@ static int add_aggregates(tf_store *s, writers *w, const int *region_order, int 
     }
     for (int r = 0; r < nregions && !rc; r++) {
         int region = region_order[r];
-        if (!wait_region(w, region)) break; /* the writers stopped early */
         rc = add_region(&sink, w, region, did);
+        if (rc == TF_ECANCELED && sink.rc == TF_OK) {
+            rc = TF_OK; /* the writers stopped early: their error is the run's */
+            break;
+        }
         /* while writers still run, write these pages out: less for the
          * commit to write at the end, when one thread works alone */
         if (!rc && r + 1 < nregions) tf_store_spill(s);
