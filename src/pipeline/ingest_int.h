@@ -97,7 +97,7 @@ typedef struct ingest_ctx {
     size_t nresolved[2];    /* names with canon[] and db_ids[] */
     struct region_aggs *acc; /* by run region id: aggregates of earlier segments */
     size_t nacc;
-    tf_span rows;           /* a slot per chunk for its parsed rows, released once scattered */
+    tf_span rows;           /* a slot per chunk of a segment for its parsed rows (reused by the next segment) */
     size_t slot_bytes;
     int threads;
     uint8_t *pieces;        /* the content hash's pieces, when the parse hashes them (chunk i: piece i), else NULL */
