@@ -308,6 +308,56 @@ static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregio
     free(region_rows);
 }
 
+/* The file tasks of a region (indexes into w->tasks); *n of them. */
+static int *region_tasks(const writers *w, int region, int *n)
+{
+    int *ti = tf_xmalloc(((size_t)w->ntasks + 1) * sizeof *ti), k = 0;
+    for (int i = 0; i < w->ntasks; i++)
+        if (w->tasks[i].file >= 0 && w->parts[w->tasks[i].part].region == region) ti[k++] = i;
+    *n = k;
+    return ti;
+}
+
+/* What earlier segments left for the region, taken out of ctx->acc. */
+static region_aggs take_acc(writers *w, int region)
+{
+    region_aggs prev;
+    memset(&prev, 0, sizeof prev);
+    if ((size_t)region < w->ctx->nacc) {
+        prev = w->ctx->acc[region];
+        memset(&w->ctx->acc[region], 0, sizeof w->ctx->acc[region]);
+    }
+    return prev;
+}
+
+/* facts (holding earlier segments' facts) with the tasks' facts added and
+ * merged; room for all at once: growing by doubling copies and faults in
+ * twice the memory */
+static void add_task_facts(const writers *w, const int *ti, int nt, region_aggs *facts)
+{
+    size_t nf = facts->facts.n;
+    for (int j = 0; j < nt; j++) nf += w->tasks[ti[j]].nfacts;
+    tf_vec_grow(&facts->facts, nf);
+    for (int j = 0; j < nt; j++) {
+        const wtask *t = &w->tasks[ti[j]];
+        if (t->nfacts) memcpy(facts->facts.v + facts->facts.n, t->facts, t->nfacts * sizeof *t->facts);
+        facts->facts.n += t->nfacts;
+    }
+    facts->facts.n = tf_facts_merge(facts->facts.v, facts->facts.n);
+}
+
+static void free_task_results(writers *w, const int *ti, int nt)
+{
+    for (int j = 0; j < nt; j++) {
+        wtask *t = &w->tasks[ti[j]];
+        free(t->facts);
+        free(t->groups);
+        t->facts = NULL;
+        t->groups = NULL;
+        t->nfacts = t->ngroups = 0;
+    }
+}
+
 /* A region's facts and groups once its files are written: the pieces of
  * its files (and months), and what earlier segments left in ctx->acc,
  * merged exactly; the pieces are freed and the region's acc emptied.  The
@@ -316,48 +366,26 @@ static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregio
  * region's groups are never gathered in one array only to be copied. */
 static void collect_region(writers *w, int region, region_aggs *out, tf_group_emit emit, void *ud)
 {
-    region_aggs prev;
-    memset(&prev, 0, sizeof prev);
-    if ((size_t)region < w->ctx->nacc) {
-        prev = w->ctx->acc[region];
-        memset(&w->ctx->acc[region], 0, sizeof w->ctx->acc[region]);
-    }
+    int nt;
+    int *ti = region_tasks(w, region, &nt);
+    region_aggs prev = take_acc(w, region);
     memset(out, 0, sizeof *out);
     out->facts = prev.facts;
+    add_task_facts(w, ti, nt, out);
+    const tf_group **piece = tf_xmalloc(((size_t)nt + 2) * sizeof *piece);
+    size_t *len = tf_xmalloc(((size_t)nt + 2) * sizeof *len);
     int k = 0;
-    size_t nf = out->facts.n;
-    for (int i = 0; i < w->ntasks; i++) {
-        wtask *t = &w->tasks[i];
-        if (t->file >= 0 && w->parts[t->part].region == region) nf += t->nfacts, k++;
-    }
-    const tf_group **piece = tf_xmalloc(((size_t)k + 2) * sizeof *piece);
-    size_t *len = tf_xmalloc(((size_t)k + 2) * sizeof *len);
-    k = 0;
     if (prev.groups.n) piece[k] = prev.groups.v, len[k++] = prev.groups.n;
-    /* room for every piece at once: growing by doubling copies and faults
-     * in twice the memory */
-    tf_vec_grow(&out->facts, nf);
-    for (int i = 0; i < w->ntasks; i++) {
-        wtask *t = &w->tasks[i];
-        if (t->file < 0 || w->parts[t->part].region != region) continue;
-        if (t->nfacts) memcpy(out->facts.v + out->facts.n, t->facts, t->nfacts * sizeof *t->facts);
-        out->facts.n += t->nfacts;
+    for (int j = 0; j < nt; j++) {
+        const wtask *t = &w->tasks[ti[j]];
         if (t->ngroups) piece[k] = t->groups, len[k++] = t->ngroups;
     }
-    out->facts.n = tf_facts_merge(out->facts.v, out->facts.n);
     tf_groups_merge_pieces(piece, len, k, emit, ud);
-    for (int i = 0; i < w->ntasks; i++) {
-        wtask *t = &w->tasks[i];
-        if (t->file < 0 || w->parts[t->part].region != region) continue;
-        free(t->facts);
-        free(t->groups);
-        t->facts = NULL;
-        t->groups = NULL;
-        t->nfacts = t->ngroups = 0;
-    }
+    free_task_results(w, ti, nt);
     tf_vec_free(&prev.groups);
     free(piece);
     free(len);
+    free(ti);
 }
 
 /* emit for a region kept for a later segment: into a vector with room */
@@ -415,21 +443,12 @@ static size_t first_at_cell(const tf_group *g, size_t n, uint64_t cell)
 static int add_region(group_sink *sink, writers *w, int region, const int64_t *did)
 {
     int shift = 5 * (12 - w->grid->precision); /* as tf_tripagg: bits >> shift = origin cell */
-    int nt = 0;
-    for (int i = 0; i < w->ntasks; i++) nt += w->tasks[i].file >= 0 && w->parts[w->tasks[i].part].region == region;
-    int *ti = tf_xmalloc(((size_t)nt + 1) * sizeof *ti);
+    int nt;
+    int *ti = region_tasks(w, region, &nt);
     const tf_group **piece = tf_xcalloc((size_t)nt + 2, sizeof *piece), **head = tf_xcalloc((size_t)nt + 2, sizeof *head);
     size_t *len = tf_xcalloc((size_t)nt + 2, sizeof *len), *at = tf_xcalloc((size_t)nt + 2, sizeof *at),
            *take = tf_xcalloc((size_t)nt + 2, sizeof *take);
-    nt = 0;
-    for (int i = 0; i < w->ntasks; i++)
-        if (w->tasks[i].file >= 0 && w->parts[w->tasks[i].part].region == region) ti[nt++] = i;
-    region_aggs prev;
-    memset(&prev, 0, sizeof prev);
-    if ((size_t)region < w->ctx->nacc) {
-        prev = w->ctx->acc[region];
-        memset(&w->ctx->acc[region], 0, sizeof w->ctx->acc[region]);
-    }
+    region_aggs prev = take_acc(w, region);
     /* piece nt: the earlier segments' groups */
     piece[nt] = prev.groups.v;
     len[nt] = prev.groups.n;
@@ -486,26 +505,10 @@ static int add_region(group_sink *sink, writers *w, int region, const int64_t *d
     memset(&ra, 0, sizeof ra);
     ra.facts = prev.facts;
     if (!rc) {
-        size_t nf = ra.facts.n;
-        for (int j = 0; j < nt; j++) nf += w->tasks[ti[j]].nfacts;
-        tf_vec_grow(&ra.facts, nf);
-        for (int j = 0; j < nt; j++) {
-            const wtask *t = &w->tasks[ti[j]];
-            if (t->nfacts) memcpy(ra.facts.v + ra.facts.n, t->facts, t->nfacts * sizeof *t->facts);
-            ra.facts.n += t->nfacts;
-        }
-        ra.facts.n = tf_facts_merge(ra.facts.v, ra.facts.n);
+        add_task_facts(w, ti, nt, &ra);
         rc = tf_trips_add_facts(sink->s, ra.facts.v, ra.facts.n, sink->rid, did, sink->err);
     }
-    if (!rc)
-        for (int j = 0; j < nt; j++) {
-            wtask *t = &w->tasks[ti[j]];
-            free(t->facts);
-            free(t->groups);
-            t->facts = NULL;
-            t->groups = NULL;
-            t->nfacts = t->ngroups = 0;
-        }
+    if (!rc) free_task_results(w, ti, nt);
     tf_vec_free(&ra.facts);
     tf_vec_free(&prev.groups);
     free(ti);
