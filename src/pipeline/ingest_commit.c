@@ -540,9 +540,9 @@ static int wait_region(writers *w, int region)
     return complete;
 }
 
-/* Add each region as soon as its files are written — first those only
- * earlier segments wrote — until every writer is done (after a failure:
- * only wait for them). */
+/* Add the regions only earlier segments wrote, then each region of this
+ * segment in steps as its groups become final (add_region), until every
+ * writer is done (after a failure: only wait for them). */
 static int add_aggregates(tf_store *s, writers *w, const int *region_order, int nregions, const int64_t *rid,
                           const int64_t *did, int rc, tf_err *err)
 {
