@@ -12,6 +12,7 @@
 
 typedef struct tf_store tf_store;
 typedef struct sqlite3 sqlite3;
+typedef struct tf_sql_cache tf_sql_cache;
 
 typedef enum tf_store_kind { TF_STORE_SQLITE = 1, TF_STORE_POSTGRES = 2 } tf_store_kind;
 
@@ -39,6 +40,8 @@ int tf_store_in_tx(const tf_store *s);
 
 /* backend handle for the domain modules' SQLite implementations */
 sqlite3 *tf_store_sqlite(tf_store *s);
+/* its statements kept prepared (sqlutil.h) */
+tf_sql_cache *tf_store_sql_cache(tf_store *s);
 
 
 #endif

@@ -169,7 +169,7 @@ int tf_trips_add_facts(tf_store *s, const tf_fact *facts, size_t n, const int64_
     sort_refs(refs, n);
     bind_ctx *b = tf_xmalloc(sizeof *b);
     *b = (bind_ctx){.refs = refs, .region_ids = region_ids, .ds_ids = ds_ids};
-    int rc = tf_sql_insert_rows(tf_store_sqlite(s),
+    int rc = tf_sql_insert_rows(tf_store_sql_cache(s),
                                 "INSERT INTO hourly_trips(region_id, datasource_id, hour_start, trip_count, latest_trip)",
                                 5,
                                 "ON CONFLICT (region_id, datasource_id, hour_start) DO UPDATE SET "
@@ -205,7 +205,7 @@ int tf_trips_add_groups(tf_store *s, const tf_group *groups, size_t n, const int
     sort_refs(refs, n);
     bind_ctx *b = tf_xmalloc(sizeof *b);
     *b = (bind_ctx){.refs = refs, .region_ids = region_ids};
-    int rc = tf_sql_insert_rows(tf_store_sqlite(s),
+    int rc = tf_sql_insert_rows(tf_store_sql_cache(s),
                                 "INSERT INTO trip_groups(region_id, origin_cell, destination_cell, time_bucket, "
                                 "trip_count, sum_origin_lon, sum_origin_lat, sum_destination_lon, "
                                 "sum_destination_lat, first_trip, last_trip)",

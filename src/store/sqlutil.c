@@ -61,47 +61,82 @@ int tf_sql_int(sqlite3 *db, const char *sql, int64_t dflt, int64_t *out, tf_err 
     return r < 0 ? r : TF_OK;
 }
 
-static int prepare_rows(sqlite3 *db, const char *head, int ncols, const char *tail, size_t rows, sqlite3_stmt **st,
-                        tf_err *err)
+struct tf_sql_cache {
+    sqlite3 *db;
+    TF_VEC(struct cached { char *sql; sqlite3_stmt *st; }) stmts;
+};
+
+tf_sql_cache *tf_sql_cache_new(sqlite3 *db)
+{
+    tf_sql_cache *c = tf_xcalloc(1, sizeof *c);
+    c->db = db;
+    return c;
+}
+
+void tf_sql_cache_free(tf_sql_cache *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->stmts.n; i++) {
+        sqlite3_finalize(c->stmts.v[i].st);
+        free(c->stmts.v[i].sql);
+    }
+    tf_vec_free(&c->stmts);
+    free(c);
+}
+
+int tf_sql_cached(tf_sql_cache *c, const char *sql, sqlite3_stmt **st, tf_err *err)
+{
+    for (size_t i = 0; i < c->stmts.n; i++)
+        if (!strcmp(c->stmts.v[i].sql, sql)) {
+            *st = c->stmts.v[i].st;
+            return TF_OK;
+        }
+    if (tf_sql_prepare(c->db, sql, st, err)) return err->code;
+    struct cached e = {tf_xstrdup(sql), *st};
+    tf_vec_push(&c->stmts, e);
+    return TF_OK;
+}
+
+static int rows_stmt(tf_sql_cache *c, const char *head, int ncols, const char *tail, size_t rows, sqlite3_stmt **st,
+                     tf_err *err)
 {
     tf_buf b = {0};
     tf_buf_puts(&b, head);
     tf_buf_puts(&b, " VALUES ");
     for (size_t r = 0; r < rows; r++) {
         tf_buf_puts(&b, r ? ",(" : "(");
-        for (int c = 0; c < ncols; c++) tf_buf_puts(&b, c ? ",?" : "?");
+        for (int k = 0; k < ncols; k++) tf_buf_puts(&b, k ? ",?" : "?");
         tf_buf_putc(&b, ')');
     }
     tf_buf_putc(&b, ' ');
     tf_buf_puts(&b, tail);
-    int rc = tf_sql_prepare(db, tf_buf_cstr(&b), st, err);
+    int rc = tf_sql_cached(c, tf_buf_cstr(&b), st, err);
     tf_buf_free(&b);
     return rc;
 }
 
-int tf_sql_insert_rows(sqlite3 *db, const char *head, int ncols, const char *tail, size_t n,
+int tf_sql_insert_rows(tf_sql_cache *c, const char *head, int ncols, const char *tail, size_t n,
                        void (*bind)(sqlite3_stmt *, int, size_t, void *), void *ud, tf_err *err)
 {
-    /* one statement per 64 rows: parsing, binding and statement overhead
-     * are paid per batch, not per row */
-    enum { BATCH = TF_SQL_ROWS_PER_STMT };
-    sqlite3_stmt *full = NULL, *part = NULL;
+    /* statement overhead is paid per statement, not per row, and each size
+     * is compiled once per connection */
+    static const size_t sizes[] = {TF_SQL_ROWS_PER_STMT, 32, 1};
     size_t i = 0;
-    int rc = TF_OK;
-    if (n >= BATCH && (rc = prepare_rows(db, head, ncols, tail, BATCH, &full, err))) return rc;
-    for (; i + BATCH <= n; i += BATCH) {
-        for (size_t r = 0; r < BATCH; r++) bind(full, (int)r * ncols, i + r, ud);
-        if ((rc = tf_sql_step_done(full, err))) goto out;
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t m = sizes[k];
+        if (n - i < m) continue;
+        sqlite3_stmt *st;
+        if (rows_stmt(c, head, ncols, tail, m, &st, err)) return err->code;
+        int rc = TF_OK;
+        for (; i + m <= n && !rc; i += m) {
+            for (size_t r = 0; r < m; r++) bind(st, (int)r * ncols, i + r, ud);
+            rc = tf_sql_step_done(st, err);
+        }
+        /* no pointer to the caller's values outlives the call */
+        sqlite3_clear_bindings(st);
+        if (rc) return rc;
     }
-    if (i < n) {
-        if ((rc = prepare_rows(db, head, ncols, tail, n - i, &part, err))) goto out;
-        for (size_t r = 0; i + r < n; r++) bind(part, (int)r * ncols, i + r, ud);
-        rc = tf_sql_step_done(part, err);
-    }
-out:
-    sqlite3_finalize(full);
-    sqlite3_finalize(part);
-    return rc;
+    return TF_OK;
 }
 
 /* named blocks: cached per (file, name) for the life of the process */

@@ -20,6 +20,7 @@
 struct tf_store {
     tf_store_kind kind;
     sqlite3 *db;
+    tf_sql_cache *cache; /* statements kept prepared (multi-row INSERTs) */
     char *path;
     int in_tx;
     pthread_t ckpt;  /* the background checkpoint of tf_store_commit_bulk */
@@ -116,6 +117,7 @@ int tf_store_open(const char *uri, tf_store **out, tf_err *err)
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 60000);
+    s->cache = tf_sql_cache_new(s->db);
     /* WAL: readers (reports, `runs --follow`) never block the writer; a killed
      * process loses nothing committed.  NORMAL syncs at checkpoints. */
     /* a 64 MiB page cache: a run's commit writes its aggregates in key order,
@@ -173,6 +175,7 @@ void tf_store_close(tf_store *s)
     if (!s) return;
     ckpt_wait(s);
     if (s->in_tx) tf_store_rollback(s);
+    tf_sql_cache_free(s->cache);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -181,6 +184,7 @@ void tf_store_close(tf_store *s)
 tf_store_kind tf_store_kind_of(const tf_store *s) { return s->kind; }
 const char *tf_store_path(const tf_store *s) { return s->path; }
 sqlite3 *tf_store_sqlite(tf_store *s) { return s->db; }
+tf_sql_cache *tf_store_sql_cache(tf_store *s) { return s->cache; }
 int tf_store_in_tx(const tf_store *s) { return s->in_tx; }
 
 int tf_store_begin(tf_store *s, tf_err *err)

@@ -164,26 +164,47 @@ static void bind_ring_row(sqlite3_stmt *st, int base, size_t i, void *ud)
     sqlite3_bind_text(st, base + 2, t, n, SQLITE_STATIC);
 }
 
-/* Every row once with its own values, for counts around the statement size
- * (none, a part, exactly one or two statements, statements and a part). */
+/* Every row once with its own values, for counts around the statement sizes
+ * (none, a part, exactly one or two statements, statements and parts of
+ * each size), twice on one connection: the second time from the cache. */
 TF_TEST(sql_insert_rows_in_statements)
 {
-    const size_t counts[] = {0, 1, TF_SQL_ROWS_PER_STMT - 1, TF_SQL_ROWS_PER_STMT, TF_SQL_ROWS_PER_STMT + 1,
-                             2 * TF_SQL_ROWS_PER_STMT, 2 * TF_SQL_ROWS_PER_STMT + 7};
+    const size_t counts[] = {0,
+                             1,
+                             31,
+                             32,
+                             33,
+                             TF_SQL_ROWS_PER_STMT - 1,
+                             TF_SQL_ROWS_PER_STMT,
+                             TF_SQL_ROWS_PER_STMT + 1,
+                             TF_SQL_ROWS_PER_STMT + 32 + 1,
+                             2 * TF_SQL_ROWS_PER_STMT,
+                             2 * TF_SQL_ROWS_PER_STMT + 7};
     ring_rows *ring = malloc(sizeof *ring);
     for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
         sqlite3 *db;
         CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+        tf_sql_cache *cache = tf_sql_cache_new(db);
         tf_err err = {0};
         CHECK_INT(tf_sql_exec(db, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT NOT NULL)", &err), TF_OK);
-        CHECK_INT(tf_sql_insert_rows(db, "INSERT INTO t(a, b)", 2, "", counts[k], bind_ring_row, ring, &err), TF_OK);
-        int64_t n = -1, sum = -1, right = -1;
-        tf_sql_int(db, "SELECT count(*) FROM t", -1, &n, &err);
-        tf_sql_int(db, "SELECT coalesce(sum(a), 0) FROM t", -1, &sum, &err);
-        tf_sql_int(db, "SELECT count(*) FROM t WHERE b = 'r' || a", -1, &right, &err);
-        CHECK_INT(n, (int64_t)counts[k]);
-        CHECK_INT(sum, (int64_t)(counts[k] * (counts[k] ? counts[k] - 1 : 0) / 2));
-        CHECK_INT(right, (int64_t)counts[k]);
+        for (int pass = 0; pass < 2; pass++) {
+            CHECK_INT(tf_sql_exec(db, "DELETE FROM t", &err), TF_OK);
+            CHECK_INT(tf_sql_insert_rows(cache, "INSERT INTO t(a, b)", 2, "", counts[k], bind_ring_row, ring, &err),
+                      TF_OK);
+            int64_t n = -1, sum = -1, right = -1;
+            tf_sql_int(db, "SELECT count(*) FROM t", -1, &n, &err);
+            tf_sql_int(db, "SELECT coalesce(sum(a), 0) FROM t", -1, &sum, &err);
+            tf_sql_int(db, "SELECT count(*) FROM t WHERE b = 'r' || a", -1, &right, &err);
+            CHECK_INT(n, (int64_t)counts[k]);
+            CHECK_INT(sum, (int64_t)(counts[k] * (counts[k] ? counts[k] - 1 : 0) / 2));
+            CHECK_INT(right, (int64_t)counts[k]);
+        }
+        /* a failing statement reports SQLite's error, and the cache still works after it */
+        tf_err e2 = {0};
+        CHECK_INT(tf_sql_insert_rows(cache, "INSERT INTO t(a, b)", 2, "", counts[k] ? 1 : 0, bind_ring_row, ring, &e2),
+                  counts[k] ? TF_ESTORE : TF_OK);
+        if (counts[k]) CHECK(strstr(e2.msg, "UNIQUE constraint failed: t.a") != NULL);
+        tf_sql_cache_free(cache);
         sqlite3_close(db);
     }
     free(ring);
