@@ -25,7 +25,18 @@ for t in "$ROOT"/tests/e2e/test_*.sh; do
     total=$((total + 1))
     t0=$(date +%s)
     echo "e2e: $name"
-    if ! bash "$t"; then failed+=("$name"); fi
+    # a shell error in the script itself ("test_x.sh: line N: ...") skips a
+    # check without failing it: count it as a failure
+    errf=$(mktemp)
+    bash "$t" 2>"$errf"
+    rc=$?
+    cat "$errf" >&2
+    if grep -q "^$t: line [0-9]*: " "$errf"; then
+        echo "  FAIL $name: the script itself hit a shell error (above)" >&2
+        rc=1
+    fi
+    rm -f "$errf"
+    if [ $rc -ne 0 ]; then failed+=("$name"); fi
     echo "  ($(($(date +%s) - t0)) s)"
 done
 echo "e2e: $total tests, ${#failed[@]} failed, $(($(date +%s) - start)) s"

@@ -84,9 +84,10 @@ user_id: user_id is not valid UTF-8" "reject reasons"
  
 first=$(sed -n 2p bad.jsonl.rejects.csv)
 line=${first%%,*}
-rec=$(echo "$first" | sed 's/.*,\(bad.parquet: row group [0-9]*, row [0-9]*\)$/\1/')
-rg=$(echo "$rec" | sed 's/.*row group \([0-9]*\), row \([0-9]*\)/\1/')
-r=$(echo "$rec" | sed 's/.*row group \([0-9]*\), row \([0-9]*\)/\2/')
+# the record field holds a comma, so it is quoted: ..."bad.parquet: row group G, row R"
+rec=$(echo "$first" | sed -n 's/.*,"bad.parquet: row group \([0-9][0-9]*\), row \([0-9][0-9]*\)"$/\1 \2/p')
+rg=${rec% *} r=${rec#* }
+case "$rg$r" in '' | *[!0-9]*) fail "reject record names the row group and row: $first" ;; esac
 expect_eq "$line" "$((rg * 5000 + r + 1))" "reject line = the row's 1-based position in the input ($first)"
 # --max-rejects stops the run
 expect_status 1 "$TF" staypoints bad.parquet --out lim.jsonl --max-rejects 5
