@@ -1,5 +1,7 @@
 /* test_csv.c — the RFC 4180 reader: quoting, line endings, BOM, blank lines,
  * malformed records and recovery. */
+#include <stdlib.h>
+
 #include "harness.h"
 #include "tripflow/csv.h"
 
@@ -120,4 +122,86 @@ TF_TEST(csv_write_quotes_when_needed)
     tf_csv_write_field(&b, "say \"hi\"", 8, ',');
     CHECK_STR(tf_buf_cstr(&b), "plain|\"a,b\"|\"say \"\"hi\"\"\"");
     tf_buf_free(&b);
+}
+
+/* Quote-free data split by a byte-at-a-time reference: lines of up to 70
+ * fields (more than TF_CSV_MAX_FIELDS) and 1,500 bytes, so fields and line
+ * ends fall everywhere in the reader's 64-byte blocks, CRLF and LF, blank
+ * and whitespace-only lines, and a last line with and without its newline,
+ * in a buffer of exactly its size (the sanitizer sees any read past it). */
+TF_TEST(csv_unquoted_lines_match_a_byte_at_a_time_split)
+{
+    static const char alphabet[] = "ab9. \t-";
+    uint64_t seed = 12345;
+#define NEXT_RAND() (seed = seed * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407), (uint32_t)(seed >> 33))
+    for (int round = 0; round < 40; round++) {
+        tf_buf text = {0};
+        int nlines = 1 + (int)(NEXT_RAND() % 60);
+        for (int l = 0; l < nlines; l++) {
+            uint32_t kind = NEXT_RAND() % 10;
+            if (kind == 0) {
+                tf_buf_puts(&text, (NEXT_RAND() & 1) ? "  \t" : "");
+            } else {
+                int nf = 1 + (int)(NEXT_RAND() % (kind == 1 ? 70 : 8));
+                for (int f = 0; f < nf; f++) {
+                    if (f) tf_buf_putc(&text, ',');
+                    int len = (int)(NEXT_RAND() % (kind == 2 ? 200 : 40));
+                    for (int i = 0; i < len; i++) tf_buf_putc(&text, alphabet[NEXT_RAND() % (sizeof alphabet - 1)]);
+                }
+            }
+            if (NEXT_RAND() % 3 == 0) tf_buf_putc(&text, '\r');
+            if (l + 1 < nlines || (NEXT_RAND() & 1)) tf_buf_putc(&text, '\n');
+        }
+        size_t n = text.len;
+        char *data = malloc(n ? n : 1);
+        memcpy(data, text.data, n);
+        tf_buf_free(&text);
+        tf_csv_reader r;
+        tf_csv_init(&r, data, data + n, data + n, 1);
+        const char *at = data;
+        int64_t line = 1;
+        static tf_csv_record rec;
+        for (;;) {
+            /* the reference: the next line that is not blank, split at commas */
+            const char *eol = at, *le;
+            for (;;) {
+                if (at >= data + n) break;
+                eol = memchr(at, '\n', (size_t)(data + n - at));
+                if (!eol) eol = data + n;
+                int blank = 1;
+                for (const char *q = at; q < eol; q++) blank &= *q == ' ' || *q == '\t' || *q == '\r';
+                if (!blank) break;
+                at = eol < data + n ? eol + 1 : eol;
+                line++;
+            }
+            int got = tf_csv_next(&r, &rec);
+            if (at >= data + n) {
+                CHECK_INT(got, 0);
+                break;
+            }
+            CHECK_INT(got, 1);
+            if (!got) break;
+            le = eol > at && eol[-1] == '\r' ? eol - 1 : eol;
+            CHECK_INT(rec.line, line);
+            CHECK(rec.err == NULL);
+            CHECK(rec.start == at);
+            CHECK_INT((int64_t)rec.len, (int64_t)(le - at));
+            int nf = 0;
+            for (const char *fs = at;; nf++) {
+                const char *fe = memchr(fs, ',', (size_t)(le - fs));
+                if (!fe) fe = le;
+                if (nf < TF_CSV_MAX_FIELDS) {
+                    CHECK(rec.f[nf].p == fs);
+                    CHECK_INT(rec.f[nf].len, (int64_t)(fe - fs));
+                }
+                if (fe == le) break;
+                fs = fe + 1;
+            }
+            CHECK_INT(rec.nfields, nf + 1);
+            at = eol < data + n ? eol + 1 : eol;
+            line++;
+        }
+        free(data);
+    }
+#undef NEXT_RAND
 }
