@@ -258,8 +258,12 @@ tf_pq_write_opts tf_pq_write_defaults(void);
  * being slots list_offsets[i] .. list_offsets[i+1]-1. */
 typedef struct tf_pq_col {
     const void *values;          /* fixed-width slots: int32_t, int64_t, float, double, uint8_t (BOOLEAN), fixed_len bytes */
-    const tf_pq_str *strs;       /* STRING: (ptr, len) per slot, or ... */
-    const int64_t *str_offsets;  /* ... offsets (slots+1) into str_bytes */
+    /* STRING values: the first of these that is set */
+    const tf_pq_str *strs;       /* (ptr, len) per slot */
+    const uint32_t *codes;       /* a code per slot into code_strs[0..ncodes), the caller's own */
+    const tf_pq_str *code_strs;  /* dictionary: the writer's needs no hashing, and the file is */
+    uint32_t ncodes;             /* the same as with strs (a code >= ncodes: TF_EINVAL) */
+    const int64_t *str_offsets;  /* offsets (slots+1) into str_bytes */
     const char *str_bytes;
     const uint8_t *valid;        /* per slot, 0 = null; NULL = none null */
     const int64_t *list_offsets; /* LIST leaves: rows+1 offsets (absolute slot indexes) */

@@ -215,7 +215,7 @@ const tf_pq_field tf_lake_fields[TF_LAKE_NCOLS] = {
 /* One row group's columns, gathered from the rows in spatial order; reused
  * for every row group of a partition, so a file never exists in memory. */
 typedef struct batch {
-    tf_pq_str *ds;
+    uint32_t *ds; /* codes into the partition's datasource names */
     double *c[4];
     int64_t *ts;
     uint8_t *key;
@@ -306,8 +306,8 @@ struct tf_lake_part {
     const tf_trip **segs;
     tf_kv64 *order; /* the new trips in spatial order */
     int64_t n;
-    const char *const *ds_names;
-    uint32_t *ds_len;
+    tf_pq_str *ds_strs; /* by run datasource id: the name */
+    uint32_t nds;
 };
 
 int tf_lake_part_prepare(tf_lake_run *lr, uint32_t tag, const char *region, int32_t month, const tf_trip *const *segs,
@@ -330,9 +330,10 @@ int tf_lake_part_prepare(tf_lake_run *lr, uint32_t tag, const char *region, int3
     p->segs = tf_xmalloc(((size_t)nsegs + 1) * sizeof *p->segs);
     memcpy(p->segs, segs, (size_t)nsegs * sizeof *segs);
     p->n = n;
-    p->ds_names = ds_names;
-    p->ds_len = tf_xcalloc((size_t)maxds + 1, sizeof *p->ds_len);
-    for (uint32_t d = 0; d <= maxds; d++) p->ds_len[d] = ds_names[d] ? (uint32_t)strlen(ds_names[d]) : 0;
+    p->nds = maxds + 1;
+    p->ds_strs = tf_xcalloc(p->nds, sizeof *p->ds_strs);
+    for (uint32_t d = 0; d <= maxds; d++)
+        if (ds_names[d]) p->ds_strs[d] = (tf_pq_str){ds_names[d], (uint32_t)strlen(ds_names[d])};
     /* spatial order: the origin's geohash bits at full precision, a Z-order
      * curve, so row groups cover compact areas and bounding boxes prune */
     p->order = tf_xmalloc(((size_t)n + 1) * sizeof *p->order);
@@ -365,7 +366,7 @@ void tf_lake_part_free(tf_lake_part *p)
     free(p->region_dir);
     free(p->segs);
     free(p->order);
-    free(p->ds_len);
+    free(p->ds_strs);
     free(p);
 }
 
@@ -446,7 +447,7 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
             for (int64_t i = 0; i < m; i++) {
                 const tf_trip *t = &sc->rows[i];
                 uint32_t d = t->datasource & ~TF_TRIP_DUP;
-                bt.ds[i] = (tf_pq_str){p->ds_names[d], p->ds_len[d]};
+                bt.ds[i] = d;
                 bt.c[0][i] = t->olon;
                 bt.c[1][i] = t->olat;
                 bt.c[2][i] = t->dlon;
@@ -458,7 +459,9 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
             }
             tf_pq_col cols[TF_LAKE_NCOLS];
             memset(cols, 0, sizeof cols);
-            cols[TF_LAKE_COL_DATASOURCE].strs = bt.ds;
+            cols[TF_LAKE_COL_DATASOURCE].codes = bt.ds;
+            cols[TF_LAKE_COL_DATASOURCE].code_strs = p->ds_strs;
+            cols[TF_LAKE_COL_DATASOURCE].ncodes = p->nds;
             for (int k = 0; k < 4; k++) cols[TF_LAKE_COL_ORIGIN_LON + k].values = bt.c[k];
             cols[TF_LAKE_COL_DATETIME].values = bt.ts;
             cols[TF_LAKE_COL_TRIP_KEY].values = bt.key;

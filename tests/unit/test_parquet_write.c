@@ -625,6 +625,71 @@ TF_TEST(pqw_errors_and_abort)
     free(path);
 }
 
+/* A string column given as codes into the caller's names writes the same
+ * file as the same strings given one per row: dictionary pages (in the order
+ * of first use), PLAIN when the dictionary outgrows its limit, with nulls;
+ * a code out of range is refused. */
+static int write_strings(const char *path, const tf_pq_col *c, int64_t dict_limit, int64_t rows, tf_err *e)
+{
+    const tf_pq_field f[] = {{"s", TF_PQT_STRING, 1, 0, 0, NULL, 0}};
+    tf_pq_write_opts o = tf_pq_write_defaults();
+    o.row_group_rows = 3000;
+    o.dict_limit = dict_limit;
+    tf_pq_writer *w;
+    if (tf_pq_writer_open(path, f, 1, &o, &w, e)) return e->code;
+    if (tf_pq_writer_write(w, rows, c, e)) {
+        tf_pq_writer_abort(w);
+        return e->code;
+    }
+    return tf_pq_writer_close(w, NULL, e);
+}
+
+TF_TEST(pqw_coded_strings_write_the_same_file_as_strs)
+{
+    enum { R = 10000, NAMES = 5 };
+    static const tf_pq_str names[NAMES] = {{"funny_car", 9}, {"baba_car", 8}, {"", 0}, {"cheap_mobile", 12},
+                                           {"pt_search_app", 13}};
+    uint32_t *codes = tf_xmalloc(R * sizeof *codes);
+    tf_pq_str *strs = tf_xmalloc(R * sizeof *strs);
+    uint8_t *valid = tf_xmalloc(R);
+    for (int i = 0; i < R; i++) {
+        codes[i] = (uint32_t)((i * 7 + i / 13) % NAMES);
+        strs[i] = names[codes[i]];
+        valid[i] = (uint8_t)(i % 11 != 4);
+    }
+    char *a = tf_xasprintf("%s/strs.parquet", tf_test_tmpdir()), *b = tf_xasprintf("%s/codes.parquet", tf_test_tmpdir());
+    tf_err e = {0};
+    /* 1 MiB: dictionary pages; 30 bytes: the dictionary outgrows it, PLAIN */
+    const int64_t limits[] = {1 << 20, 30};
+    for (int k = 0; k < 2; k++) {
+        tf_pq_col cs = {.strs = strs, .valid = valid};
+        tf_pq_col cc = {.codes = codes, .code_strs = names, .ncodes = NAMES, .valid = valid};
+        CHECK_INT(write_strings(a, &cs, limits[k], R, &e), TF_OK);
+        CHECK_INT(write_strings(b, &cc, limits[k], R, &e), TF_OK);
+        tf_buf fa = {0}, fb = {0};
+        CHECK_INT(tf_read_all(a, &fa, &e), TF_OK);
+        CHECK_INT(tf_read_all(b, &fb, &e), TF_OK);
+        CHECK(fa.len > 1000);
+        CHECK_INT((int64_t)fa.len, (int64_t)fb.len);
+        CHECK(fa.len == fb.len && !memcmp(fa.data, fb.data, fa.len));
+        tf_buf_free(&fa);
+        tf_buf_free(&fb);
+    }
+    /* a code out of range, in a valid slot: refused, nothing left behind */
+    codes[4321] = NAMES;
+    tf_pq_col bad = {.codes = codes, .code_strs = names, .ncodes = NAMES, .valid = valid};
+    CHECK_INT(write_strings(b, &bad, 1 << 20, R, &e), TF_EINVAL);
+    char *want = tf_xasprintf("%s: column 's': code 5 at slot 4321 is not below ncodes (5)", b);
+    CHECK_STR(e.msg, want);
+    free(want);
+    CHECK(!tf_exists(b));
+    free(a);
+    free(b);
+    free(codes);
+    free(strs);
+    free(valid);
+}
+
 /* several threads write and read different files at once */
 typedef struct thr_arg {
     int id, ok;

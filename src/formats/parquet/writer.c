@@ -76,6 +76,8 @@ struct tf_pq_writer {
     uint32_t *tab;
     uint64_t *tab_hash;
     size_t tab_cap;
+    uint32_t *code_entry; /* coded strings: a code's dictionary entry + 1, 0 = none yet */
+    size_t code_cap;
     TF_VEC(int64_t) dict_slots;
     tf_buf body, cbody, hdr;
 };
@@ -419,6 +421,9 @@ static inline void str_at(const tf_pq_col *c, int64_t s, const char **p, uint32_
     if (c->strs) {
         *p = c->strs[s].ptr;
         *n = c->strs[s].len;
+    } else if (c->codes) {
+        *p = c->code_strs[c->codes[s]].ptr;
+        *n = c->code_strs[c->codes[s]].len;
     } else {
         *p = c->str_bytes + c->str_offsets[s];
         *n = (uint32_t)(c->str_offsets[s + 1] - c->str_offsets[s]);
@@ -581,11 +586,44 @@ static inline uint64_t mix64(uint64_t x)
     return x;
 }
 
+/* build_dict for coded strings: the code is the key, no hashing.  Entries
+ * come in the order of first use, as build_dict's do. */
+static int build_dict_codes(tf_pq_writer *w, const tf_pq_col *c, int64_t nv)
+{
+    if (w->code_cap < c->ncodes) {
+        free(w->code_entry);
+        w->code_entry = tf_xcalloc(c->ncodes, sizeof *w->code_entry);
+        w->code_cap = c->ncodes;
+    }
+    int64_t bytes = 0;
+    int ok = 1;
+    for (int64_t i = 0; i < nv; i++) {
+        uint32_t code = c->codes[w->slots[i]];
+        uint32_t e = w->code_entry[code];
+        if (!e) {
+            tf_vec_push(&w->dict_slots, w->slots[i]);
+            e = w->code_entry[code] = (uint32_t)w->dict_slots.n;
+            bytes += 4 + c->code_strs[code].len;
+            if (bytes > w->o.dict_limit) {
+                ok = 0;
+                break;
+            }
+        }
+        w->idx[i] = e - 1;
+    }
+    for (size_t k = 0; k < w->dict_slots.n; k++) w->code_entry[c->codes[w->dict_slots.v[k]]] = 0;
+    return ok;
+}
+
 /* Build the dictionary of the chunk's values: w->idx per value, w->dict_slots
  * per entry.  Returns 0 when it outgrew the limit (write PLAIN instead). */
 static int build_dict(tf_pq_writer *w, const wleaf *l, const tf_pq_col *c, int64_t nv)
 {
     w->idx = pq_grow(w->idx, &w->idx_cap, (size_t)nv + 1, sizeof *w->idx);
+    if (c->codes && !c->strs) {
+        w->dict_slots.n = 0;
+        return build_dict_codes(w, c, nv);
+    }
     size_t cap = 1024;
     while (cap < (size_t)nv * 2 && cap < ((size_t)1 << 30)) cap *= 2;
     if (w->tab_cap < cap) {
@@ -785,16 +823,22 @@ static int write_chunk(tf_pq_writer *w, int li, const tf_pq_col *c, int64_t r0, 
     const wleaf *l = &w->leaves[li];
     wgroup *g = &w->groups.v[w->groups.n - 1];
     wchunk *ch = &g->chunks[li];
-    if (!c->values && !c->strs && !(c->str_offsets && c->str_bytes))
+    int coded = c->codes && c->code_strs;
+    if (!c->values && !c->strs && !(c->str_offsets && c->str_bytes) && !coded)
         return tf_errf(err, TF_EINVAL, "%s: column '%s' has no values", w->path, l->top);
-    if (l->physical == TF_PQ_BYTE_ARRAY && !c->strs && !(c->str_offsets && c->str_bytes))
-        return tf_errf(err, TF_EINVAL, "%s: column '%s' is a string column without strs or str_offsets", w->path,
-                       l->top);
+    if (l->physical == TF_PQ_BYTE_ARRAY && !c->strs && !(c->str_offsets && c->str_bytes) && !coded)
+        return tf_errf(err, TF_EINVAL, "%s: column '%s' is a string column without strs, str_offsets or codes",
+                       w->path, l->top);
     if (l->physical != TF_PQ_BYTE_ARRAY && !c->values)
         return tf_errf(err, TF_EINVAL, "%s: column '%s' has no values array", w->path, l->top);
     int64_t nv;
     int64_t nl = make_levels(w, l, c, r0, r1, &nv, err);
     if (nl < 0) return tf_err_prefix(err, "%s: ", w->path);
+    if (coded && !c->strs)
+        for (int64_t i = 0; i < nv; i++)
+            if (c->codes[w->slots[i]] >= c->ncodes)
+                return tf_errf(err, TF_EINVAL, "%s: column '%s': code %u at slot %lld is not below ncodes (%u)",
+                               w->path, l->top, c->codes[w->slots[i]], (long long)w->slots[i], c->ncodes);
     memset(ch, 0, sizeof *ch);
     ch->written = 1;
     ch->start = w->off;
@@ -1134,6 +1178,7 @@ static void free_writer(tf_pq_writer *w)
     tf_vec_free(&w->groups);
     tf_vec_free(&w->kv);
     tf_vec_free(&w->dict_slots);
+    free(w->code_entry);
     pq_codec_free(&w->codec);
     free(w->leaves);
     free(w->def);
