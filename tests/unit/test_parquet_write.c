@@ -625,6 +625,63 @@ TF_TEST(pqw_errors_and_abort)
     free(path);
 }
 
+/* Min and max of 16-byte keys in each row group are the unsigned byte order's,
+ * nulls left out, when keys tie on their first 8 bytes (the minimum and the
+ * maximum both decided by the last 8) and when a row group's extremes are
+ * its first or last row. */
+TF_TEST(pqw_fixed16_statistics_are_byte_order_min_max)
+{
+    enum { R = 9000, RG = 2000 };
+    uint8_t *keys = tf_xmalloc(R * 16), *valid = tf_xmalloc(R);
+    uint64_t seed = 99;
+    for (int i = 0; i < R; i++) {
+        for (int k = 0; k < 16; k++) {
+            seed = seed * UINT64_C(6364136223846793005) + 1442695040888963407u;
+            keys[i * 16 + k] = (uint8_t)(seed >> 56);
+        }
+        /* a third tie on the lowest first word, a third on the highest */
+        if (i % 3 == 0) memset(keys + i * 16, 0x00, 8);
+        if (i % 3 == 1) memset(keys + i * 16, 0xff, 8);
+        valid[i] = (uint8_t)(i % 17 != 5);
+    }
+    memset(keys + 2000 * 16, 0x00, 16); /* row group 1: its first row is the minimum */
+    memset(keys + 3999 * 16, 0xff, 16); /* and its last the maximum */
+    valid[2000] = valid[3999] = 1;
+    memset(keys + 4000 * 16, 0x00, 16); /* row group 2: the minimum is null */
+    valid[4000] = 0;
+    const tf_pq_field f[] = {{"k", TF_PQT_FIXED, 1, 16, 0, NULL, 0}};
+    tf_pq_write_opts o = tf_pq_write_defaults();
+    o.row_group_rows = RG;
+    char *path = tf_xasprintf("%s/keys.parquet", tf_test_tmpdir());
+    tf_err e = {0};
+    tf_pq_writer *w;
+    tf_pq_col c = {.values = keys, .valid = valid};
+    CHECK_INT(tf_pq_writer_open(path, f, 1, &o, &w, &e), TF_OK);
+    CHECK_INT(tf_pq_writer_write(w, R, &c, &e), TF_OK);
+    CHECK_INT(tf_pq_writer_close(w, NULL, &e), TF_OK);
+    tf_pq_file *pf;
+    CHECK_INT(tf_pq_open(path, NULL, &pf, &e), TF_OK);
+    for (int g = 0; g * RG < R; g++) {
+        const uint8_t *mn = NULL, *mx = NULL;
+        for (int i = g * RG; i < R && i < (g + 1) * RG; i++) {
+            if (!valid[i]) continue;
+            if (!mn || memcmp(keys + i * 16, mn, 16) < 0) mn = keys + i * 16;
+            if (!mx || memcmp(keys + i * 16, mx, 16) > 0) mx = keys + i * 16;
+        }
+        tf_pq_chunk_info info;
+        CHECK_INT(tf_pq_chunk_meta(pf, g, 0, &info), TF_OK);
+        CHECK(info.stats.has_min_max);
+        CHECK_INT(info.stats.min_len, 16);
+        CHECK_INT(info.stats.max_len, 16);
+        CHECK(info.stats.min_b && !memcmp(info.stats.min_b, mn, 16));
+        CHECK(info.stats.max_b && !memcmp(info.stats.max_b, mx, 16));
+    }
+    tf_pq_close(pf);
+    free(path);
+    free(keys);
+    free(valid);
+}
+
 /* A string column given as codes into the caller's names writes the same
  * file as the same strings given one per row: dictionary pages (in the order
  * of first use), PLAIN when the dictionary outgrows its limit, with nulls;

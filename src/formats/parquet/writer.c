@@ -461,7 +461,34 @@ static void update_stats(const wleaf *l, const tf_pq_col *c, const int64_t *slot
 {
     tf_pq_stats *st = &ch->st;
     int have = 0;
-    if (l->physical == TF_PQ_BYTE_ARRAY || l->physical == TF_PQ_FIXED) {
+    if (l->physical == TF_PQ_FIXED && l->width == 16 && nv > 0) {
+        /* 16-byte keys: the running minimum and maximum as two big-endian
+         * words in registers; the second word is read only on a tie of the
+         * first (the same order as cmp_bytes, the first of equals kept) */
+        const char *base = (const char *)c->values;
+        int64_t imn = slots[0], imx = slots[0];
+        uint64_t mnh = load_be64(base + 16 * slots[0]), mnl = load_be64(base + 16 * slots[0] + 8);
+        uint64_t mxh = mnh, mxl = mnl;
+        for (int64_t i = 1; i < nv; i++) {
+            const char *p = base + 16 * slots[i];
+            uint64_t h = load_be64(p);
+            if (h <= mnh) {
+                uint64_t lo = load_be64(p + 8);
+                if (h < mnh || lo < mnl) mnh = h, mnl = lo, imn = slots[i];
+            }
+            if (h >= mxh) {
+                uint64_t lo = load_be64(p + 8);
+                if (h > mxh || lo > mxl) mxh = h, mxl = lo, imx = slots[i];
+            }
+        }
+        ch->min_b = tf_xmalloc(16);
+        ch->max_b = tf_xmalloc(16);
+        memcpy(ch->min_b, base + 16 * imn, 16);
+        memcpy(ch->max_b, base + 16 * imx, 16);
+        ch->min_len = ch->max_len = 16;
+        st->min_b = ch->min_b, st->max_b = ch->max_b, st->min_len = st->max_len = 16;
+        have = 1;
+    } else if (l->physical == TF_PQ_BYTE_ARRAY || l->physical == TF_PQ_FIXED) {
         const char *mn = NULL, *mx = NULL;
         uint32_t mnl = 0, mxl = 0;
         for (int64_t i = 0; i < nv; i++) {
