@@ -191,7 +191,8 @@ static void bind_group(sqlite3_stmt *st, int base, size_t i, void *ud)
     sqlite3_bind_int64(st, base + 4, g->bucket);
     sqlite3_bind_int64(st, base + 5, g->count);
     for (int c = 0; c < 4; c++) sqlite3_bind_double(st, base + 6 + c, tf_group_sum(g, c));
-    bind_times(st, b, i, base + 10, g->first, base + 11, g->last);
+    sqlite3_bind_int64(st, base + 10, g->first);
+    sqlite3_bind_int64(st, base + 11, g->last);
 }
 
 int tf_trips_add_groups(tf_store *s, const tf_group *groups, size_t n, const int64_t *region_ids, tf_err *err)
@@ -206,9 +207,9 @@ int tf_trips_add_groups(tf_store *s, const tf_group *groups, size_t n, const int
     bind_ctx *b = tf_xmalloc(sizeof *b);
     *b = (bind_ctx){.refs = refs, .region_ids = region_ids};
     int rc = tf_sql_insert_rows(tf_store_sql_cache(s),
-                                "INSERT INTO trip_groups(region_id, origin_cell, destination_cell, time_bucket, "
+                                "INSERT INTO trip_group_rows(region_id, origin_cell, destination_cell, time_bucket, "
                                 "trip_count, sum_origin_lon, sum_origin_lat, sum_destination_lon, "
-                                "sum_destination_lat, first_trip, last_trip)",
+                                "sum_destination_lat, first_us, last_us)",
                                 11,
                                 "ON CONFLICT (region_id, origin_cell, destination_cell, time_bucket) DO UPDATE SET "
                                 "trip_count = trip_count + excluded.trip_count, "
@@ -216,8 +217,8 @@ int tf_trips_add_groups(tf_store *s, const tf_group *groups, size_t n, const int
                                 "sum_origin_lat = sum_origin_lat + excluded.sum_origin_lat, "
                                 "sum_destination_lon = sum_destination_lon + excluded.sum_destination_lon, "
                                 "sum_destination_lat = sum_destination_lat + excluded.sum_destination_lat, "
-                                "first_trip = min(first_trip, excluded.first_trip), "
-                                "last_trip = max(last_trip, excluded.last_trip)",
+                                "first_us = min(first_us, excluded.first_us), "
+                                "last_us = max(last_us, excluded.last_us)",
                                 n, bind_group, b, err);
     free(b);
     free(refs);
