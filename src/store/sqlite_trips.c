@@ -122,8 +122,6 @@ static int ref_cmp(const void *a, const void *b)
     return (x->k4 > y->k4) - (x->k4 < y->k4);
 }
 
-/* the two timestamps of a row, formatted into a ring that outlives the
- * statement's step (bound SQLITE_STATIC: no copy) */
 /* rows usually come in key order already */
 static void sort_refs(sort_ref *refs, size_t n)
 {
@@ -137,24 +135,20 @@ static void sort_refs(sort_ref *refs, size_t n)
 typedef struct {
     sort_ref *refs;
     const int64_t *region_ids, *ds_ids;
-    char text[TF_SQL_ROWS_PER_STMT][2][32];
-} bind_ctx;
+} rows_ctx;
 
-static void bind_times(sqlite3_stmt *st, bind_ctx *b, size_t i, int p1, int64_t t1, int p2, int64_t t2)
+static void fact_col(sqlite3_context *ctx, int c, size_t i, void *ud)
 {
-    char *a = b->text[i % TF_SQL_ROWS_PER_STMT][0], *z = b->text[i % TF_SQL_ROWS_PER_STMT][1];
-    sqlite3_bind_text(st, p1, a, tf_format_timestamp(t1, TF_TS_AUTO, a), SQLITE_STATIC);
-    sqlite3_bind_text(st, p2, z, tf_format_timestamp(t2, TF_TS_AUTO, z), SQLITE_STATIC);
-}
-
-static void bind_fact(sqlite3_stmt *st, int base, size_t i, void *ud)
-{
-    bind_ctx *b = ud;
+    const rows_ctx *b = ud;
     const tf_fact *f = b->refs[i].row;
-    sqlite3_bind_int64(st, base + 1, b->region_ids[f->region]);
-    sqlite3_bind_int64(st, base + 2, b->ds_ids[f->datasource]);
-    sqlite3_bind_int64(st, base + 4, f->count);
-    bind_times(st, b, i, base + 3, f->hour, base + 5, f->latest);
+    char t[32];
+    switch (c) {
+    case 0: sqlite3_result_int64(ctx, b->region_ids[f->region]); break;
+    case 1: sqlite3_result_int64(ctx, b->ds_ids[f->datasource]); break;
+    case 2: sqlite3_result_text(ctx, t, tf_format_timestamp(f->hour, TF_TS_AUTO, t), SQLITE_TRANSIENT); break;
+    case 3: sqlite3_result_int64(ctx, f->count); break;
+    default: sqlite3_result_text(ctx, t, tf_format_timestamp(f->latest, TF_TS_AUTO, t), SQLITE_TRANSIENT); break;
+    }
 }
 
 int tf_trips_add_facts(tf_store *s, const tf_fact *facts, size_t n, const int64_t *region_ids, const int64_t *ds_ids,
@@ -167,32 +161,35 @@ int tf_trips_add_facts(tf_store *s, const tf_fact *facts, size_t n, const int64_
         refs[i] = (sort_ref){region_ids[f->region], ds_ids[f->datasource], (uint64_t)(f->hour + INT64_MAX / 2), 0, f};
     }
     sort_refs(refs, n);
-    bind_ctx *b = tf_xmalloc(sizeof *b);
-    *b = (bind_ctx){.refs = refs, .region_ids = region_ids, .ds_ids = ds_ids};
+    rows_ctx b = {.refs = refs, .region_ids = region_ids, .ds_ids = ds_ids};
     int rc = tf_sql_insert_rows(tf_store_sql_cache(s),
                                 "INSERT INTO hourly_trips(region_id, datasource_id, hour_start, trip_count, latest_trip)",
                                 5,
                                 "ON CONFLICT (region_id, datasource_id, hour_start) DO UPDATE SET "
                                 "trip_count = trip_count + excluded.trip_count, "
                                 "latest_trip = max(latest_trip, excluded.latest_trip)",
-                                n, bind_fact, b, err);
-    free(b);
+                                n, fact_col, &b, err);
     free(refs);
     return rc ? tf_err_prefix(err, "hourly_trips: ") : TF_OK;
 }
 
-static void bind_group(sqlite3_stmt *st, int base, size_t i, void *ud)
+static void group_col(sqlite3_context *ctx, int c, size_t i, void *ud)
 {
-    bind_ctx *b = ud;
+    const rows_ctx *b = ud;
     const tf_group *g = b->refs[i].row;
-    sqlite3_bind_int64(st, base + 1, b->region_ids[g->region]);
-    sqlite3_bind_int64(st, base + 2, (int64_t)g->ocell);
-    sqlite3_bind_int64(st, base + 3, (int64_t)g->dcell);
-    sqlite3_bind_int64(st, base + 4, g->bucket);
-    sqlite3_bind_int64(st, base + 5, g->count);
-    for (int c = 0; c < 4; c++) sqlite3_bind_double(st, base + 6 + c, tf_group_sum(g, c));
-    sqlite3_bind_int64(st, base + 10, g->first);
-    sqlite3_bind_int64(st, base + 11, g->last);
+    switch (c) {
+    case 0: sqlite3_result_int64(ctx, b->region_ids[g->region]); break;
+    case 1: sqlite3_result_int64(ctx, (int64_t)g->ocell); break;
+    case 2: sqlite3_result_int64(ctx, (int64_t)g->dcell); break;
+    case 3: sqlite3_result_int64(ctx, g->bucket); break;
+    case 4: sqlite3_result_int64(ctx, g->count); break;
+    case 5:
+    case 6:
+    case 7:
+    case 8: sqlite3_result_double(ctx, tf_group_sum(g, c - 5)); break;
+    case 9: sqlite3_result_int64(ctx, g->first); break;
+    default: sqlite3_result_int64(ctx, g->last); break;
+    }
 }
 
 int tf_trips_add_groups(tf_store *s, const tf_group *groups, size_t n, const int64_t *region_ids, tf_err *err)
@@ -204,8 +201,7 @@ int tf_trips_add_groups(tf_store *s, const tf_group *groups, size_t n, const int
         refs[i] = (sort_ref){region_ids[g->region], (int64_t)g->ocell, g->dcell, g->bucket, g};
     }
     sort_refs(refs, n);
-    bind_ctx *b = tf_xmalloc(sizeof *b);
-    *b = (bind_ctx){.refs = refs, .region_ids = region_ids};
+    rows_ctx b = {.refs = refs, .region_ids = region_ids};
     int rc = tf_sql_insert_rows(tf_store_sql_cache(s),
                                 "INSERT INTO trip_group_rows(region_id, origin_cell, destination_cell, time_bucket, "
                                 "trip_count, sum_origin_lon, sum_origin_lat, sum_destination_lon, "
@@ -219,8 +215,7 @@ int tf_trips_add_groups(tf_store *s, const tf_group *groups, size_t n, const int
                                 "sum_destination_lat = sum_destination_lat + excluded.sum_destination_lat, "
                                 "first_us = min(first_us, excluded.first_us), "
                                 "last_us = max(last_us, excluded.last_us)",
-                                n, bind_group, b, err);
-    free(b);
+                                n, group_col, &b, err);
     free(refs);
     return rc ? tf_err_prefix(err, "trip_groups: ") : TF_OK;
 }

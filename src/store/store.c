@@ -20,7 +20,7 @@
 struct tf_store {
     tf_store_kind kind;
     sqlite3 *db;
-    tf_sql_cache *cache; /* statements kept prepared (multi-row INSERTs) */
+    tf_sql_cache *cache; /* statements kept prepared (the row-feed INSERTs) */
     char *path;
     int in_tx;
     pthread_t ckpt;  /* the background checkpoint of tf_store_commit_bulk */
