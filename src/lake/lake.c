@@ -180,6 +180,12 @@ static int recover(tf_lake *l, tf_err *err)
             free(dir);
             break;
         }
+        /* still running (tf_runs_reap has marked the dead ones abandoned):
+         * its process may be between creating the directory and locking it */
+        if (!strcmp(status, "running")) {
+            free(dir);
+            continue;
+        }
         if (!strcmp(status, "loaded")) {
             char *from = tf_path_join(dir, "trips"), *to = tf_path_join(l->root, "trips");
             rc = roll_forward(from, to, err);

@@ -44,4 +44,25 @@ expect_eq "$(grep '"type":"finished"' b.events | grep -o '"rows_loaded":[0-9]*,"
     '"rows_loaded":3000,"rows_duplicate":1000' "the second run counts the first one's trips as duplicates"
 expect_eq "$($DUCK "select count(*) || ' ' || count(distinct trip_key) from read_parquet('$T/race.lake/trips/**/*.parquet')" | tail -1)" \
     "6000 6000" "each trip once in the lake"
+
+# staging of a run still running is left alone by another tripflow opening
+# the lake, even before its process has locked it (the window between
+# creating the directory and locking it once let a concurrent ingest delete
+# it); once the process is gone, the run is abandoned and its staging goes
+export TRIPFLOW_DB=$T/stale.db
+expect_status 0 "$TF" ingest s2.csv --quiet
+sleep 60 &
+live=$!
+sql "INSERT INTO ingest_runs(run_id, source, status, started_at, pid, host)
+     VALUES (7, 'elsewhere.csv', 'running', '2026-11-21 00:00:00', $live, '$(hostname)')"
+mkdir -p "$T/stale.lake/_tripflow/staging/run-7/trips"
+echo partial >"$T/stale.lake/_tripflow/staging/run-7/trips/part.parquet"
+expect_status 0 "$TF" lake ls
+expect_eq "$(ls "$T/stale.lake/_tripflow/staging")" "run-7" "a running run's staging is kept"
+expect_eq "$(sql 'select status from ingest_runs where run_id = 7')" "running" "and its run too"
+kill "$live"
+wait "$live" 2>/dev/null
+expect_status 0 "$TF" lake ls
+expect_eq "$(ls -A "$T/stale.lake/_tripflow/staging" | wc -l)" 0 "a dead run's staging is removed"
+expect_eq "$(sql 'select status from ingest_runs where run_id = 7')" "abandoned" "and its run abandoned"
 finish
