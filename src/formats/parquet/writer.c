@@ -421,7 +421,7 @@ static inline void str_at(const tf_pq_col *c, int64_t s, const char **p, uint32_
     if (c->strs) {
         *p = c->strs[s].ptr;
         *n = c->strs[s].len;
-    } else if (c->codes) {
+    } else if (c->codes && c->code_strs) {
         *p = c->code_strs[c->codes[s]].ptr;
         *n = c->code_strs[c->codes[s]].len;
     } else {
@@ -647,7 +647,7 @@ static int build_dict_codes(tf_pq_writer *w, const tf_pq_col *c, int64_t nv)
 static int build_dict(tf_pq_writer *w, const wleaf *l, const tf_pq_col *c, int64_t nv)
 {
     w->idx = pq_grow(w->idx, &w->idx_cap, (size_t)nv + 1, sizeof *w->idx);
-    if (c->codes && !c->strs) {
+    if (c->codes && c->code_strs && !c->strs) {
         w->dict_slots.n = 0;
         return build_dict_codes(w, c, nv);
     }
