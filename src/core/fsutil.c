@@ -41,10 +41,15 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 int tf_rm_rf(const char *path, tf_err *err)
 {
-    struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? TF_OK : tf_errno(err, TF_EIO, "%s", path);
-    if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0) return tf_errno(err, TF_EIO, "%s: cannot remove", path);
-    return TF_OK;
+    /* another process may be removing the same tree (two tripflows cleaning
+     * one staging directory): what vanishes under the walk (ENOENT) is
+     * gone, which is the point; walk again until the path itself is */
+    for (int attempt = 0;; attempt++) {
+        struct stat st;
+        if (lstat(path, &st) != 0) return errno == ENOENT ? TF_OK : tf_errno(err, TF_EIO, "%s", path);
+        if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0) return TF_OK;
+        if (errno != ENOENT || attempt >= 8) return tf_errno(err, TF_EIO, "%s: cannot remove", path);
+    }
 }
 
 int tf_fsync_path(const char *path, tf_err *err)
