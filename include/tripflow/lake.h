@@ -133,9 +133,13 @@ int tf_lake_part_prepare(tf_lake_run *lr, uint32_t tag, const char *region, int3
                          const int64_t *seg_rows, int nsegs, const char *const *ds_names, tf_lake_scratch *sc,
                          tf_lake_part **out);
 int64_t tf_lake_part_rows(const tf_lake_part *p);
-/* The origin's geohash bits (precision 12) of the i-th new trip in spatial
- * order: a file's range [from, to) starts at cell tf_lake_part_bits(from). */
-uint64_t tf_lake_part_bits(const tf_lake_part *p, int64_t i);
+/* A floor of the origins' geohash bits (precision 12) from the i-th new trip
+ * on in spatial order: no trip at i or after has smaller bits.  The order
+ * sorts on the bits above the low TF_LAKE_ORDER_LOW_BITS only (within such a
+ * block of about 38 m by 19 m trips keep their input order), so the floor is
+ * the i-th trip's bits with those low bits cleared. */
+#define TF_LAKE_ORDER_LOW_BITS 20
+uint64_t tf_lake_part_floor(const tf_lake_part *p, int64_t i);
 /* Each row a file gets, in file order; origin_bits =
  * tf_geohash_bits(t->olat, t->olon, 12). */
 typedef void (*tf_lake_visit)(void *ud, const tf_trip *t, uint64_t origin_bits);

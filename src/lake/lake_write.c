@@ -352,13 +352,16 @@ int tf_lake_part_prepare(tf_lake_run *lr, uint32_t tag, const char *region, int3
     }
     /* cells of 20 bits fewer than full precision (about 38 m by 19 m) are
      * fine enough for row groups that prune: within one, input order */
-    tf_sort_kv64_from(p->order, sc->tmp, (size_t)n, 20);
+    tf_sort_kv64_from(p->order, sc->tmp, (size_t)n, TF_LAKE_ORDER_LOW_BITS);
     *out = p;
     return TF_OK;
 }
 
 int64_t tf_lake_part_rows(const tf_lake_part *p) { return p->n; }
-uint64_t tf_lake_part_bits(const tf_lake_part *p, int64_t i) { return p->order[i].key; }
+uint64_t tf_lake_part_floor(const tf_lake_part *p, int64_t i)
+{
+    return p->order[i].key & ~((UINT64_C(1) << TF_LAKE_ORDER_LOW_BITS) - 1);
+}
 
 void tf_lake_part_free(tf_lake_part *p)
 {

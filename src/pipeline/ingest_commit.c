@@ -435,7 +435,9 @@ static size_t first_at_cell(const tf_group *g, size_t n, uint64_t cell)
 /* A region's trip groups go into the store in steps while its files are
  * still being written.  A file covers a range of its month's spatial order,
  * so no file still being written can add to a group whose origin cell lies
- * below the first cell of every such file: after each file, the groups
+ * below the floor of every such file (tf_lake_part_floor: at precisions
+ * above 8 a file's first trip need not have its smallest cell, as the
+ * order leaves the low bits in input order): after each file, the groups
  * below that frontier are merged from the finished pieces (and what earlier
  * segments left) and upserted — each group once, exactly as a merge of all
  * pieces would give it.  Then the region's facts.  Returns TF_ECANCELED
@@ -475,7 +477,7 @@ static int add_region(group_sink *sink, writers *w, int region, const int64_t *d
                 len[j] = t->ngroups;
             } else if (!t->done) {
                 const wpart *wp = &w->parts[t->part];
-                uint64_t c = wp->prepared && wp->lp ? tf_lake_part_bits(wp->lp, t->from) >> shift : 0;
+                uint64_t c = wp->prepared && wp->lp ? tf_lake_part_floor(wp->lp, t->from) >> shift : 0;
                 if (c < frontier) frontier = c;
             }
         }
