@@ -72,12 +72,6 @@ void tf_tripagg_add(tf_tripagg *a, const tf_trip *t, uint64_t origin_bits);
 /* Finish: a->groups and a->fact_list hold every group and fact once, sorted
  * by key. */
 void tf_tripagg_finish(tf_tripagg *a);
-/* While rows come in origin-cell order (the lake's spatial order at cell
- * precisions up to 8), the groups of the cells before the open one are
- * final: 1, with *n = how many lead a->groups (sorted by key; finish leaves
- * them as they are) and *floor = the open cell, which no later row's cell
- * is below.  0 before the first row, and once a cell came back. */
-int tf_tripagg_settled(const tf_tripagg *a, size_t *n, uint64_t *floor);
 /* Sort by key and merge the entries of equal keys (counts and sums added,
  * times widened), exactly; the new count. */
 size_t tf_groups_merge(tf_group *g, size_t n);

@@ -351,14 +351,6 @@ void tf_tripagg_finish(tf_tripagg *a)
     qsort(a->fact_list.v, a->fact_list.n, sizeof *a->fact_list.v, fact_cmp);
 }
 
-int tf_tripagg_settled(const tf_tripagg *a, size_t *n, uint64_t *floor)
-{
-    if (!a->open || a->unsorted) return 0;
-    *n = a->groups.n;
-    *floor = a->ocell;
-    return 1;
-}
-
 double tf_group_sum(const tf_group *g, int i)
 {
     /* split to keep full precision through the conversion */

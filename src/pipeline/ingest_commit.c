@@ -119,29 +119,16 @@ static int add_dims(tf_store *s, ingest_ctx *ctx, int kind, int64_t run_id, int6
  * timing or on how the files were cut.  Regions go largest first, so the
  * work left after the writers finish is the smallest region's last cells. */
 #define MIN_SPLIT_ROWS (INT64_C(1) << 20) /* files are split for balance only down to this size */
-#define MIN_LAST_ROWS (INT64_C(1) << 18)  /* ... and the last region's down to this size */
-#define HANDOVER_ROWS 65536               /* a file hands over its settled groups this often, */
-#define HANDOVERS 8                       /* ... or this many times when that is fewer rows */
-
-typedef struct group_piece {
-    tf_group *v;
-    size_t n;
-} group_piece;
 
 typedef struct wtask {
     int part;   /* index into the partitions */
     int file;   /* -1: prepare the partition; else the file to write */
     int64_t from, to;
     int done;   /* written (under the lock) */
-    /* results of a file task: the facts once done; the groups in pieces,
-     * each sorted and all in key order, handed over as they settle while
-     * the file is written (writers.progressive) and the rest once done
-     * (under the lock) */
+    /* results of a file task */
     tf_fact *facts;
-    size_t nfacts;
-    TF_VEC(group_piece) pieces;
-    int settled;    /* floor holds: no group still to come has an origin cell below it */
-    uint64_t floor;
+    tf_group *groups;
+    size_t nfacts, ngroups;
 } wtask;
 
 typedef struct wpart {
@@ -164,56 +151,9 @@ typedef struct writers {
     pthread_cond_t changed;
     int *tasks_left;     /* by run region id: file tasks not yet done */
     int running;         /* writer threads still working */
-    int progressive;     /* files hand over settled groups as they go (add_region takes them) */
-    long handovers;      /* under the lock: pieces handed over, done tasks included */
 } writers;
 
-/* a file task's rows into its aggregator; every `every` rows the groups
- * settled since the last handover go to the task as a piece, with the floor
- * of the rest, so that add_region can store them while the file is still
- * being written */
-typedef struct file_visit {
-    writers *w;
-    wtask *t;
-    tf_tripagg *agg;
-    size_t handed; /* leading agg->groups handed over */
-    int64_t rows, every;
-} file_visit;
-
-/* a copy of agg->groups[from, to) */
-static group_piece piece_of(const tf_tripagg *agg, size_t from, size_t to)
-{
-    group_piece pc = {NULL, to > from ? to - from : 0};
-    if (pc.n) {
-        pc.v = tf_xmalloc(pc.n * sizeof *pc.v);
-        memcpy(pc.v, agg->groups.v + from, pc.n * sizeof *pc.v);
-    }
-    return pc;
-}
-
-static void hand_over(file_visit *fv)
-{
-    size_t n;
-    uint64_t floor;
-    if (!tf_tripagg_settled(fv->agg, &n, &floor)) return;
-    writers *w = fv->w;
-    group_piece pc = piece_of(fv->agg, fv->handed, n);
-    pthread_mutex_lock(&w->lock);
-    if (pc.n) tf_vec_push(&fv->t->pieces, pc);
-    fv->t->settled = 1;
-    fv->t->floor = floor;
-    w->handovers++;
-    pthread_cond_broadcast(&w->changed);
-    pthread_mutex_unlock(&w->lock);
-    fv->handed = n;
-}
-
-static void visit_row(void *ud, const tf_trip *t, uint64_t origin_bits)
-{
-    file_visit *fv = ud;
-    tf_tripagg_add(fv->agg, t, origin_bits);
-    if (++fv->rows % fv->every == 0 && fv->w->progressive) hand_over(fv);
-}
+static void visit_row(void *ud, const tf_trip *t, uint64_t origin_bits) { tf_tripagg_add(ud, t, origin_bits); }
 
 static int prepare_part(writers *w, int p, tf_lake_scratch *sc)
 {
@@ -244,19 +184,16 @@ static int write_part_file(writers *w, wtask *t, tf_tripagg *agg, tf_lake_scratc
     while (!wp->prepared) pthread_cond_wait(&w->changed, &w->lock);
     pthread_mutex_unlock(&w->lock);
     tf_tripagg_reset(agg);
-    file_visit fv = {.w = w, .t = t, .agg = agg, .every = (t->to - t->from) / HANDOVERS};
-    if (fv.every > HANDOVER_ROWS) fv.every = HANDOVER_ROWS;
-    if (fv.every < 1024) fv.every = 1024;
-    int rc = tf_lake_part_write(wp->lp, t->file, t->from, t->to, visit_row, &fv, sc, err);
+    int rc = tf_lake_part_write(wp->lp, t->file, t->from, t->to, visit_row, agg, sc, err);
     if (rc) return rc;
-    tf_tripagg_finish(agg); /* leaves the handed-over groups as they are: they came in cell order */
+    tf_tripagg_finish(agg);
     t->nfacts = agg->fact_list.n;
+    t->ngroups = agg->groups.n;
     t->facts = tf_xmalloc((t->nfacts + 1) * sizeof *t->facts);
+    t->groups = tf_xmalloc((t->ngroups + 1) * sizeof *t->groups);
     if (t->nfacts) memcpy(t->facts, agg->fact_list.v, t->nfacts * sizeof *t->facts);
-    group_piece pc = piece_of(agg, fv.handed, agg->groups.n);
+    if (t->ngroups) memcpy(t->groups, agg->groups.v, t->ngroups * sizeof *t->groups);
     pthread_mutex_lock(&w->lock);
-    if (pc.n) tf_vec_push(&t->pieces, pc);
-    w->handovers++;
     t->done = 1;
     w->tasks_left[wp->region]--;
     pthread_cond_broadcast(&w->changed);
@@ -309,8 +246,6 @@ static int by_size(const void *a, const void *b)
     return (x->month > y->month) - (x->month < y->month);
 }
 
-static int64_t files_for(int64_t rows, int64_t per_file) { return (rows + per_file - 1) / per_file; }
-
 static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregions)
 {
     units *u = w->u;
@@ -338,15 +273,8 @@ static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregio
     int64_t per_file = tf_lake_run_file_rows(w->lr), even = (total + 4 * nthreads - 1) / (4 * nthreads);
     if (even < MIN_SPLIT_ROWS) even = MIN_SPLIT_ROWS;
     if (even < per_file) per_file = even;
-    /* the last region's files a quarter of that (not below MIN_LAST_ROWS):
-     * the threads run out of work about together, and the cells of its
-     * groups settle in small steps */
-    int64_t last_file = per_file / 4 < MIN_LAST_ROWS ? MIN_LAST_ROWS : per_file / 4;
-    if (last_file > per_file) last_file = per_file;
-    int last0 = nv;
-    while (last0 > 0 && (last0 == nv || !strcmp(v[last0 - 1].region, v[nv - 1].region))) last0--;
     int ntasks = nv;
-    for (int i = 0; i < nv; i++) ntasks += (int)files_for(v[i].rows, i < last0 ? per_file : last_file);
+    for (int i = 0; i < nv; i++) ntasks += (int)((v[i].rows + per_file - 1) / per_file);
     w->tasks = tf_xcalloc((size_t)ntasks + 1, sizeof *w->tasks);
     w->ntasks = 0;
     for (int i = 0; i < nv; i++) w->tasks[w->ntasks++] = (wtask){.part = v[i].part, .file = -1};
@@ -360,21 +288,21 @@ static void plan_tasks(writers *w, int nthreads, int **region_order, int *nregio
         for (i1 = i0 + 1; i1 < nv && !strcmp(v[i1].region, v[i0].region); i1++) {}
         int region = (int)u->keys[v[i0].part].region;
         (*region_order)[(*nregions)++] = region;
-        int64_t most = 0, pf = i0 < last0 ? per_file : last_file;
+        int64_t most = 0;
         for (int i = i0; i < i1; i++) {
-            int64_t k = files_for(v[i].rows, pf);
+            int64_t k = (v[i].rows + per_file - 1) / per_file;
             if (k > most) most = k;
             w->tasks_left[region] += (int)k;
             w->parts[v[i].part].region = region;
         }
         for (int64_t f = 0; f < most; f++)
             for (int i = i0; i < i1; i++) {
-                int64_t n = v[i].rows, k = files_for(n, pf);
+                int64_t n = v[i].rows, k = (n + per_file - 1) / per_file;
                 if (f < k)
                     w->tasks[w->ntasks++] = (wtask){.part = v[i].part, .file = w->ctx->files_of[v[i].part] + (int)f,
                                                     .from = n * f / k, .to = n * (f + 1) / k};
             }
-        for (int i = i0; i < i1; i++) w->ctx->files_of[v[i].part] += (int)files_for(v[i].rows, pf);
+        for (int i = i0; i < i1; i++) w->ctx->files_of[v[i].part] += (int)((v[i].rows + per_file - 1) / per_file);
     }
     free(v);
     free(region_rows);
@@ -418,25 +346,16 @@ static void add_task_facts(const writers *w, const int *ti, int nt, region_aggs 
     facts->facts.n = tf_facts_merge(facts->facts.v, facts->facts.n);
 }
 
-static void task_results_free(wtask *t)
-{
-    free(t->facts);
-    t->facts = NULL;
-    t->nfacts = 0;
-    for (size_t i = 0; i < t->pieces.n; i++) free(t->pieces.v[i].v);
-    tf_vec_free(&t->pieces);
-}
-
 static void free_task_results(writers *w, const int *ti, int nt)
 {
-    for (int j = 0; j < nt; j++) task_results_free(&w->tasks[ti[j]]);
-}
-
-static size_t task_groups(const wtask *t)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < t->pieces.n; i++) n += t->pieces.v[i].n;
-    return n;
+    for (int j = 0; j < nt; j++) {
+        wtask *t = &w->tasks[ti[j]];
+        free(t->facts);
+        free(t->groups);
+        t->facts = NULL;
+        t->groups = NULL;
+        t->nfacts = t->ngroups = 0;
+    }
 }
 
 /* A region's facts and groups once its files are written: the pieces of
@@ -453,16 +372,13 @@ static void collect_region(writers *w, int region, region_aggs *out, tf_group_em
     memset(out, 0, sizeof *out);
     out->facts = prev.facts;
     add_task_facts(w, ti, nt, out);
-    size_t np = 1;
-    for (int j = 0; j < nt; j++) np += w->tasks[ti[j]].pieces.n;
-    const tf_group **piece = tf_xmalloc((np + 1) * sizeof *piece);
-    size_t *len = tf_xmalloc((np + 1) * sizeof *len);
+    const tf_group **piece = tf_xmalloc(((size_t)nt + 2) * sizeof *piece);
+    size_t *len = tf_xmalloc(((size_t)nt + 2) * sizeof *len);
     int k = 0;
     if (prev.groups.n) piece[k] = prev.groups.v, len[k++] = prev.groups.n;
     for (int j = 0; j < nt; j++) {
         const wtask *t = &w->tasks[ti[j]];
-        for (size_t i = 0; i < t->pieces.n; i++)
-            if (t->pieces.v[i].n) piece[k] = t->pieces.v[i].v, len[k++] = t->pieces.v[i].n;
+        if (t->ngroups) piece[k] = t->groups, len[k++] = t->ngroups;
     }
     tf_groups_merge_pieces(piece, len, k, emit, ud);
     free_task_results(w, ti, nt);
@@ -519,51 +435,51 @@ static size_t first_at_cell(const tf_group *g, size_t n, uint64_t cell)
 /* A region's trip groups go into the store in steps while its files are
  * still being written.  A file covers a range of its month's spatial order,
  * so no file still being written can add to a group whose origin cell lies
- * below its floor: before it starts, tf_lake_part_floor of its first trip
- * (at precisions above 8 a file's first trip need not have its smallest
- * cell, as the order leaves the low bits in input order); once it hands
- * over settled groups (writers.progressive), the cell it is in.  After each
- * handover, the groups below every unfinished file's floor (the frontier)
- * are merged from the pieces handed over (and what earlier segments left)
- * and upserted — each group once, exactly as a merge of all pieces would
- * give it.  Then the region's facts.  Returns TF_ECANCELED when the
- * writers stopped before the region was written. */
-typedef struct source {
-    TF_VEC(group_piece) seen; /* the pieces taken over so far (the writer only appends) */
-    size_t pi, at;            /* the merge stands at group at of piece pi */
-} source;
-
+ * below the floor of every such file (tf_lake_part_floor: at precisions
+ * above 8 a file's first trip need not have its smallest cell, as the
+ * order leaves the low bits in input order): after each file, the groups
+ * below that frontier are merged from the finished pieces (and what earlier
+ * segments left) and upserted — each group once, exactly as a merge of all
+ * pieces would give it.  Then the region's facts.  Returns TF_ECANCELED
+ * when the writers stopped before the region was written. */
 static int add_region(group_sink *sink, writers *w, int region, const int64_t *did)
 {
     int shift = 5 * (12 - w->grid->precision); /* as tf_tripagg: bits >> shift = origin cell */
     int nt;
     int *ti = region_tasks(w, region, &nt);
-    source *src = tf_xcalloc((size_t)nt + 1, sizeof *src);
+    const tf_group **piece = tf_xcalloc((size_t)nt + 2, sizeof *piece), **head = tf_xcalloc((size_t)nt + 2, sizeof *head);
+    size_t *len = tf_xcalloc((size_t)nt + 2, sizeof *len), *at = tf_xcalloc((size_t)nt + 2, sizeof *at),
+           *take = tf_xcalloc((size_t)nt + 2, sizeof *take);
     region_aggs prev = take_acc(w, region);
-    if (prev.groups.n) /* source nt: the earlier segments' groups */
-        tf_vec_push(&src[nt].seen, ((group_piece){prev.groups.v, prev.groups.n}));
-    TF_VEC(const tf_group *) head = {0};
-    TF_VEC(size_t) take = {0};
-    long handovers = -1;
+    /* piece nt: the earlier segments' groups */
+    piece[nt] = prev.groups.v;
+    len[nt] = prev.groups.n;
     int rc = TF_OK, left = nt;
     while (!rc) {
-        /* wait for a handover since the last round; then the frontier */
+        /* wait for another file of the region; then the frontier */
         uint64_t frontier = UINT64_MAX;
         pthread_mutex_lock(&w->lock);
         for (;;) {
+            int fresh = 0;
             left = 0;
-            for (int j = 0; j < nt; j++) left += !w->tasks[ti[j]].done;
-            if (w->handovers != handovers || !left || !w->running) break;
+            for (int j = 0; j < nt; j++) {
+                const wtask *t = &w->tasks[ti[j]];
+                if (t->done && !piece[j]) fresh = 1;
+                left += !t->done;
+            }
+            if (fresh || !left || !w->running) break;
             pthread_cond_wait(&w->changed, &w->lock);
         }
-        handovers = w->handovers;
         for (int j = 0; j < nt; j++) {
             const wtask *t = &w->tasks[ti[j]];
-            for (size_t i = src[j].seen.n; i < t->pieces.n; i++) tf_vec_push(&src[j].seen, t->pieces.v[i]);
-            if (t->done) continue;
-            const wpart *wp = &w->parts[t->part];
-            uint64_t c = t->settled ? t->floor : wp->prepared && wp->lp ? tf_lake_part_floor(wp->lp, t->from) >> shift : 0;
-            if (c < frontier) frontier = c;
+            if (t->done && !piece[j]) {
+                piece[j] = t->groups;
+                len[j] = t->ngroups;
+            } else if (!t->done) {
+                const wpart *wp = &w->parts[t->part];
+                uint64_t c = wp->prepared && wp->lp ? tf_lake_part_floor(wp->lp, t->from) >> shift : 0;
+                if (c < frontier) frontier = c;
+            }
         }
         int stopped = left && !w->running;
         pthread_mutex_unlock(&w->lock);
@@ -571,25 +487,17 @@ static int add_region(group_sink *sink, writers *w, int region, const int64_t *d
             rc = TF_ECANCELED;
             break;
         }
-        /* every source's groups below the frontier (all of them once every
-         * file is written), merged */
-        head.n = take.n = 0;
+        /* every finished piece's groups below the frontier, merged */
+        int k = 0;
         for (int j = 0; j <= nt; j++) {
-            source *sr = &src[j];
-            while (sr->pi < sr->seen.n) {
-                group_piece pc = sr->seen.v[sr->pi];
-                size_t end = left ? first_at_cell(pc.v, pc.n, frontier) : pc.n;
-                if (end > sr->at) {
-                    tf_vec_push(&head, pc.v + sr->at);
-                    tf_vec_push(&take, end - sr->at);
-                    sr->at = end;
-                }
-                if (sr->at < pc.n) break; /* the rest of this source is at or above the frontier */
-                sr->pi++;
-                sr->at = 0;
-            }
+            if (!piece[j]) continue;
+            size_t end = left ? first_at_cell(piece[j], len[j], frontier) : len[j];
+            if (end < at[j]) end = at[j];
+            head[k] = piece[j] + at[j];
+            take[k++] = end - at[j];
+            at[j] = end;
         }
-        tf_groups_merge_pieces(head.v, take.v, (int)head.n, sink_group, sink);
+        tf_groups_merge_pieces(head, take, k, sink_group, sink);
         sink_flush(sink); /* into SQLite now, while the writers go on */
         rc = sink->rc;
         if (!left) break;
@@ -605,11 +513,12 @@ static int add_region(group_sink *sink, writers *w, int region, const int64_t *d
     if (!rc) free_task_results(w, ti, nt);
     tf_vec_free(&ra.facts);
     tf_vec_free(&prev.groups);
-    for (int j = 0; j <= nt; j++) tf_vec_free(&src[j].seen);
-    free(src);
     free(ti);
-    tf_vec_free(&head);
-    tf_vec_free(&take);
+    free(piece);
+    free(head);
+    free(len);
+    free(at);
+    free(take);
     return rc;
 }
 
@@ -667,7 +576,10 @@ static int add_aggregates(tf_store *s, writers *w, const int *region_order, int 
 
 static void writers_free(writers *w)
 {
-    for (int i = 0; i < w->ntasks; i++) task_results_free(&w->tasks[i]);
+    for (int i = 0; i < w->ntasks; i++) {
+        free(w->tasks[i].facts);
+        free(w->tasks[i].groups);
+    }
     for (int p = 0; p < w->u->nparts; p++) tf_lake_part_free(w->parts[p].lp);
     free(w->tasks);
     free(w->parts);
@@ -678,7 +590,7 @@ static void writers_free(writers *w)
 }
 
 /* Start the writer threads on a segment's partitions. */
-static void writers_start(writers *w, ingest_ctx *ctx, units *u, tf_lake_run *lr, const tf_grid *grid, int progressive,
+static void writers_start(writers *w, ingest_ctx *ctx, units *u, tf_lake_run *lr, const tf_grid *grid,
                           int **region_order, int *nregions, pthread_t **tids)
 {
     size_t nr = ctx->names[TF_DIM_REGION].names.n;
@@ -687,7 +599,6 @@ static void writers_start(writers *w, ingest_ctx *ctx, units *u, tf_lake_run *lr
     w->u = u;
     w->lr = lr;
     w->grid = grid;
-    w->progressive = progressive;
     w->parts = tf_xcalloc((size_t)u->nparts + 1, sizeof *w->parts);
     w->tasks_left = tf_xcalloc(nr + 1, sizeof *w->tasks_left);
     tf_err_once_init(&w->err);
@@ -718,7 +629,7 @@ int ingest_write_segment(ingest_ctx *ctx, units *u, tf_lake_run *lr, const tf_gr
         memset(ctx->acc + ctx->nacc, 0, (nr - ctx->nacc) * sizeof *ctx->acc);
         ctx->nacc = nr;
     }
-    writers_start(&w, ctx, u, lr, grid, 0, &region_order, &nregions, &tids);
+    writers_start(&w, ctx, u, lr, grid, &region_order, &nregions, &tids);
     /* each region's pieces are merged into what earlier segments left as
      * soon as its files are written, while the writers go on */
     for (int r = 0; r < nregions; r++) {
@@ -727,7 +638,7 @@ int ingest_write_segment(ingest_ctx *ctx, units *u, tf_lake_run *lr, const tf_gr
         region_aggs *ra = &ctx->acc[region];
         size_t ng = ra->groups.n;
         for (int i = 0; i < w.ntasks; i++)
-            if (w.tasks[i].file >= 0 && w.parts[w.tasks[i].part].region == region) ng += task_groups(&w.tasks[i]);
+            if (w.tasks[i].file >= 0 && w.parts[w.tasks[i].part].region == region) ng += w.tasks[i].ngroups;
         region_aggs out;
         tf_group *room = tf_xmalloc((ng + 1) * sizeof *room);
         region_aggs kept = {.groups = {.v = room, .n = 0, .cap = ng + 1}};
@@ -752,10 +663,7 @@ int ingest_commit(tf_store *s, tf_events *bus, json_t *finished, double t0, tf_e
     writers w;
     int *region_order, nregions;
     pthread_t *tids;
-    /* the files hand over their groups as they settle, which they do in
-     * cell order when the spatial order sorts whole cells */
-    int progressive = 5 * (12 - grid->precision) >= TF_LAKE_ORDER_LOW_BITS;
-    writers_start(&w, ctx, u, lr, grid, progressive, &region_order, &nregions, &tids);
+    writers_start(&w, ctx, u, lr, grid, &region_order, &nregions, &tids);
 
     int rc = tf_store_begin(s, err);
     /* the same bytes may have been loaded by a run that committed since this
