@@ -241,6 +241,25 @@ static void release_input(ingest_ctx *ctx, const char *from, const char *to)
     if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
+/* Chunks the parse asks the kernel to read ahead of the one it takes: the
+ * threads fault in the mapped file at two places at once, which defeats the
+ * kernel's sequential read-ahead, so a file that is not (or not all) in the
+ * page cache would be read 4 KiB page by page, each fault a wait on the disk.
+ * For pages that are in the cache the advice costs a lookup each. */
+#define READ_AHEAD_CHUNKS 4
+
+static void advise_input(ingest_ctx *ctx, const char *from, const char *to)
+{
+    if (!ctx->mapped) return;
+    uintptr_t a = (uintptr_t)from & ~(uintptr_t)4095, b = (uintptr_t)(to < ctx->end ? to : ctx->end);
+    if (b > a) madvise((void *)a, b - a, MADV_WILLNEED);
+}
+
+static void read_ahead(ingest_ctx *ctx, int i)
+{
+    if (i < ctx->nchunks) advise_input(ctx, ctx->chunks[i].begin, ctx->chunks[i].limit);
+}
+
 /* Names met in this chunk: the raw field bytes of a region or datasource
  * map to its id and folded text, so a name is validated, interned and
  * folded once per chunk instead of once per row.  The first meeting in a
@@ -421,6 +440,7 @@ static void *parse_worker(void *ud)
     for (;;) {
         int i = atomic_fetch_add(&ctx->next_chunk, 1);
         if (i >= ctx->seg_c1 || atomic_load(&ctx->abort)) break;
+        read_ahead(ctx, i + READ_AHEAD_CHUNKS);
         /* and the content hash's piece at the chunk's place */
         parse_chunk(w, &ctx->chunks[i], ctx->chunks[i].begin, ctx->pieces && (size_t)i < ctx->npieces ? i : -1);
     }
@@ -462,6 +482,12 @@ int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err)
     size_t body = (size_t)(ctx->end - ctx->body);
     ctx->nchunks = (int)(body / (size_t)cb) + 1;
     ctx->chunks = tf_xcalloc((size_t)ctx->nchunks, sizeof(chunk));
+    /* the borders' pages are read at once, not one wait on the disk after
+     * the other when the file is not in the page cache */
+    for (int i = 1; i < ctx->nchunks; i++) {
+        const char *nominal = ctx->body + (size_t)i * (size_t)cb - 1;
+        advise_input(ctx, nominal, nominal + 8192);
+    }
     for (int i = 0; i < ctx->nchunks; i++) {
         const char *b = ctx->body;
         if (i > 0) {
@@ -521,6 +547,7 @@ int ingest_parse_segment(ingest_ctx *ctx, int c0, int c1)
         if (ctx->chunks[c0].begin > ctx->chunks[c0].limit) ctx->chunks[c0].limit = ctx->chunks[c0].begin;
     }
     atomic_store(&ctx->next_chunk, c0);
+    for (int i = c0; i < c0 + READ_AHEAD_CHUNKS; i++) read_ahead(ctx, i);
     int nt = ctx->threads < c1 - c0 ? ctx->threads : c1 - c0;
     if (nt < 1) nt = 1;
     worker *ws = tf_xcalloc((size_t)nt, sizeof *ws);
