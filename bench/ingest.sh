@@ -7,6 +7,8 @@
 # runs each, with peak RSS.  Prints a Markdown table.
 #   bench/ingest.sh            1M, 5M and 20M rows
 #   bench/ingest.sh --small    200k and 1M rows (checks that the script works)
+# Then the same job on a cold file (dropped from the page cache), and the
+# stages of one run.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/lib.sh"
@@ -46,6 +48,32 @@ for n in $SIZES; do
     c=$(median <"$W/cat.all") d=$(median <"$W/duck.all") t=$(median <"$W/tf.all")
     echo "| $n | $mb | $c | $d | $t | $(ratio "$d" "$t") | $(ratio "$mb" "$t") | $(awk -v t="$t" -v n="$n" 'BEGIN {printf "%.3f", t / n * 1e6}') | $(($(cat "$W/tf.rss") / 1024)) | $(($(cat "$W/duck.rss") / 1024)) |"
 done
+
+# a cold file: the same work on a file that is not in the page cache
+# (dropped before each command with `dd iflag=nocache`, no root needed), as
+# when a file lands from elsewhere or was written long ago; the floor is cat
+# reading it from the disk
+n=$(echo $SIZES | tr ' ' '\n' | awk '$1 <= 5000000' | tail -1)
+f=$W/trips-$n.csv
+uncache() { dd if="$f" iflag=nocache count=0 status=none; }
+: >"$W/cat.all" && : >"$W/duck.all" && : >"$W/tf.all"
+for i in 1 2 3; do
+    uncache && timed "$W/cat" cat "$f" >/dev/null
+    cat "$W/cat.s" >>"$W/cat.all"
+    uncache && timed "$W/duck" node "$ROOT/bench/duck.mjs" ingest "$f" >"$W/duck.out"
+    node -e 'console.log((JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).ms/1000).toFixed(3))' \
+        "$W/duck.out" >>"$W/duck.all"
+    rm -rf "$W"/bench.db* "$W/bench.lake"
+    uncache && timed "$W/tf" "$TF" ingest "$f" --db "$W/bench.db" --quiet
+    cat "$W/tf.s" >>"$W/tf.all"
+done
+c=$(median <"$W/cat.all") d=$(median <"$W/duck.all") t=$(median <"$W/tf.all")
+echo
+echo "cold file ($n rows, not in the page cache before each command), median of 3:"
+echo
+echo "| rows | cat s (disk) | DuckDB s | tripflow s | DuckDB / tripflow | tripflow / cat |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| $n | $c | $d | $t | $(ratio "$d" "$t") | $(ratio "$t" "$c") |"
 
 # where the time goes: the stage events of one run on the 5M file (or the
 # largest size of --small), wall and CPU seconds per stage
