@@ -318,7 +318,7 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
     ctx.end = data + size;
     ctx.threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (ctx.threads < 1) ctx.threads = 1;
-    ctx.mapped = !is_stdin;
+    ctx.mapped = !is_stdin && size > 0; /* an empty file has no mapping */
     intern_init(&ctx.names[0]);
     intern_init(&ctx.names[1]);
     pthread_mutex_init(&ctx.parts.lock, NULL);
