@@ -248,16 +248,18 @@ static void release_input(ingest_ctx *ctx, const char *from, const char *to)
  * For pages that are in the cache the advice costs a lookup each. */
 #define READ_AHEAD_CHUNKS 4
 
-static void advise_input(ingest_ctx *ctx, const char *from, const char *to)
+static void advise_input(ingest_ctx *ctx, const char *from, size_t n)
 {
-    if (!ctx->mapped) return;
-    uintptr_t a = (uintptr_t)from & ~(uintptr_t)4095, b = (uintptr_t)(to < ctx->end ? to : ctx->end);
+    if (!ctx->mapped || from >= ctx->end) return;
+    if (n > (size_t)(ctx->end - from)) n = (size_t)(ctx->end - from);
+    uintptr_t a = (uintptr_t)from & ~(uintptr_t)4095, b = (uintptr_t)from + n;
     if (b > a) madvise((void *)a, b - a, MADV_WILLNEED);
 }
 
 static void read_ahead(ingest_ctx *ctx, int i)
 {
-    if (i < ctx->nchunks) advise_input(ctx, ctx->chunks[i].begin, ctx->chunks[i].limit);
+    if (i < ctx->nchunks)
+        advise_input(ctx, ctx->chunks[i].begin, (size_t)(ctx->chunks[i].limit - ctx->chunks[i].begin));
 }
 
 /* Names met in this chunk: the raw field bytes of a region or datasource
@@ -486,7 +488,7 @@ int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err)
      * the other when the file is not in the page cache */
     for (int i = 1; i < ctx->nchunks; i++) {
         const char *nominal = ctx->body + (size_t)i * (size_t)cb - 1;
-        advise_input(ctx, nominal, nominal + 8192);
+        advise_input(ctx, nominal, 8192);
     }
     for (int i = 0; i < ctx->nchunks; i++) {
         const char *b = ctx->body;
