@@ -7,9 +7,9 @@
  * A run stages its files under LAKE/_tripflow/staging/run-<id>/ and moves
  * them into place after its SQL commit; opening the lake finishes the moves
  * of runs that committed and deletes the staging of runs that did not.
- * Beside each Parquet file, LAKE/_tripflow/keys/... holds its trip keys
- * sorted, so a run can tell which of its trips are already stored by reading
- * only the keys that can match. */
+ * A run tells which of its trips are already stored by reading the
+ * trip_key column of the files of the partitions it touches: the key is
+ * stored once, in the Parquet file, and nowhere else. */
 #ifndef TF_LAKE_H
 #define TF_LAKE_H
 
@@ -100,23 +100,24 @@ int tf_lake_run_begin(tf_lake *l, int64_t run_id, tf_lake_run **out, tf_err *err
 #define TF_LAKE_FILE_ROWS (INT64_C(16) << 20)
 void tf_lake_run_set_file_rows(tf_lake_run *lr, int64_t rows);
 /* Take the lake's commit lock, held until tf_lake_run_free: one run at a
- * time reads the lake's trips (dimension ids, key indexes) and commits, so
+ * time reads the lake's trips (dimension ids, trip keys) and commits, so
  * a trip that another run commits meanwhile cannot be stored twice; the
  * parse before it runs concurrently.  wait = 0: TF_ESTATE when another run
  * holds it; wait = 1: blocks (TF_ECANCELED on SIGINT/SIGTERM). */
 int tf_lake_run_lock(tf_lake_run *lr, int wait, tf_err *err);
 /* Before each dedupe, under the lock: the partitions it will look at, by
  * the run's region ids (tags) with the store's (0 for a region new to the
- * store) and months; their live files' key indexes are opened, and those of
- * the files this run has staged so far. */
+ * store) and months; the files that hold their stored trips are listed: the
+ * live files of the catalog and the files this run has staged so far. */
 int tf_lake_run_prepare(tf_lake_run *lr, const uint32_t *tags, const int64_t *region_ids, const int32_t *months, int n,
                         tf_err *err);
-/* How many stored keys of a partition have top 6 bits bucket (no I/O). */
-int64_t tf_lake_run_key_count(const tf_lake_run *lr, uint32_t tag, int32_t month, int bucket);
-/* Every stored key of a partition whose top 6 bits are bucket, to fn.  Safe
- * from several threads. */
-int tf_lake_run_keys(tf_lake_run *lr, uint32_t tag, int32_t month, int bucket, void (*fn)(void *ud, tf_key128 k),
-                     void *ud, tf_err *err);
+/* How many trips the lake holds for a partition (no I/O). */
+int64_t tf_lake_run_stored(const tf_lake_run *lr, uint32_t tag, int32_t month);
+/* Every stored trip key of a partition, to fn a row group at a time: n keys
+ * of 16 bytes each, as the trip_key column holds them (tf_key_from_bytes).
+ * Safe from several threads. */
+typedef void (*tf_lake_keys_fn)(void *ud, const uint8_t *keys, int64_t n);
+int tf_lake_run_scan_keys(tf_lake_run *lr, uint32_t tag, int32_t month, tf_lake_keys_fn fn, void *ud, tf_err *err);
 /* A partition's new trips (segments of rows, kept, not copied, until the
  * files are written; TF_TRIP_DUP rows are skipped)
  * put in spatial order (ascending origin geohash, a Z-order curve, so row

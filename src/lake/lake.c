@@ -1,6 +1,6 @@
 /* lake.c — opening the raw layer, its marker, recovery of runs that ended
  * mid-way, and catalog queries (see lake.h).  Writing lives in
- * lake_write.c, key indexes in lake_keys.c. */
+ * lake_write.c (with the trip keys a run checks), helpers in lake_util.c. */
 #include "tripflow/lake.h"
 
 #include <dirent.h>
@@ -191,11 +191,6 @@ static int recover(tf_lake *l, tf_err *err)
             rc = roll_forward(from, to, err);
             free(from);
             free(to);
-            from = tf_path_join(dir, "keys");
-            to = tf_path_join(l->root, "_tripflow/keys");
-            if (!rc) rc = roll_forward(from, to, err);
-            free(from);
-            free(to);
         }
         if (!rc) rc = tf_rm_rf(dir, err);
         free(dir);
@@ -300,7 +295,7 @@ int tf_lake_files(tf_lake *l, const tf_lake_filter *f, void (*fn)(void *, const 
     int r;
     while ((r = tf_sql_step_row(st, err)) == 1) {
         const char *rel = (const char *)sqlite3_column_text(st, 1);
-        char *abs = lake_locate(l, rel, sqlite3_column_int64(st, 4), "trips");
+        char *abs = lake_locate(l, rel, sqlite3_column_int64(st, 4));
         tf_lake_file lf = {
             .file_id = sqlite3_column_int64(st, 0),
             .path = abs,

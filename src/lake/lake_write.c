@@ -1,7 +1,7 @@
-/* lake_write.c — a run's writes to the raw layer (see lake.h): key indexes
- * of the partitions it touches, staging one Parquet file per partition
- * (split at the run's file rows) in spatial order, the catalog rows, and the
- * move into place after the commit. */
+/* lake_write.c — a run's writes to the raw layer (see lake.h): the trip keys
+ * already stored in the partitions it touches, staging one Parquet file per
+ * partition (split at the run's file rows) in spatial order, the catalog
+ * rows, and the move into place after the commit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -21,14 +21,16 @@
 
 #define TF_LAKE_ROW_GROUP_ROWS 65536          /* small enough for bounding-box pruning */
 
-typedef struct part_keys {
+/* the files holding a partition's stored trips */
+typedef struct part_files {
     uint32_t tag; /* the run's region id */
     int32_t month;
-    TF_VEC(keyfile) files;
-} part_keys;
+    TF_VEC(char *) paths;
+    int64_t rows;
+} part_files;
 
 typedef struct staged {
-    char *rel, *tmp, *key_tmp;
+    char *rel, *tmp;
     uint32_t tag;
     int32_t month;
     int64_t rows, bytes;
@@ -44,7 +46,7 @@ struct tf_lake_run {
     int owner_fd;  /* holds the staging's lock while the run lives */
     int commit_fd; /* holds the lake's commit lock (tf_lake_run_lock) */
     int64_t file_rows;
-    TF_VEC(part_keys) parts;
+    TF_VEC(part_files) parts;
     pthread_mutex_t lock;
     TF_VEC(staged) files;
     int published;
@@ -111,8 +113,8 @@ int64_t tf_lake_run_files(const tf_lake_run *lr) { return (int64_t)lr->files.n; 
 static void parts_close(tf_lake_run *lr)
 {
     for (size_t p = 0; p < lr->parts.n; p++) {
-        for (size_t f = 0; f < lr->parts.v[p].files.n; f++) keyfile_close(&lr->parts.v[p].files.v[f]);
-        tf_vec_free(&lr->parts.v[p].files);
+        for (size_t f = 0; f < lr->parts.v[p].paths.n; f++) free(lr->parts.v[p].paths.v[f]);
+        tf_vec_free(&lr->parts.v[p].paths);
     }
     lr->parts.n = 0;
 }
@@ -123,82 +125,87 @@ int tf_lake_run_prepare(tf_lake_run *lr, const uint32_t *tags, const int64_t *re
     parts_close(lr);
     sqlite3_stmt *st;
     int rc = tf_sql_prepare(tf_store_sqlite(lr->lake->store),
-                            "SELECT path, run_id FROM lake_files WHERE region_id = ? AND month = ? ORDER BY path", &st,
-                            err);
+                            "SELECT path, run_id, rows FROM lake_files WHERE region_id = ? AND month = ? ORDER BY path",
+                            &st, err);
     if (rc) return rc;
     for (int i = 0; i < n && !rc; i++) {
-        part_keys pk;
-        memset(&pk, 0, sizeof pk);
-        pk.tag = tags[i];
-        pk.month = months[i];
+        part_files pf;
+        memset(&pf, 0, sizeof pf);
+        pf.tag = tags[i];
+        pf.month = months[i];
         char mt[8];
         lake_month_text(months[i], mt);
         sqlite3_bind_int64(st, 1, region_ids[i]);
         sqlite3_bind_text(st, 2, mt, -1, SQLITE_TRANSIENT);
-        int r;
-        while (region_ids[i] && !rc && (r = tf_sql_step_row(st, err)) == 1) {
+        int r = 0;
+        while (region_ids[i] && (r = tf_sql_step_row(st, err)) == 1) {
             const char *rel = (const char *)sqlite3_column_text(st, 0);
-            int64_t run = sqlite3_column_int64(st, 1);
-            char *kp = lake_locate(lr->lake, rel, run, "keys");
-            keyfile kf;
-            tf_err e2 = {0};
-            if (keyfile_open(kp, &kf, &e2) != TF_OK) {
-                /* the index is derived data: rebuild it from the file */
-                char *pq = lake_locate(lr->lake, rel, run, "trips");
-                free(kp);
-                kp = lake_key_path(lr->lake->root, rel);
-                rc = keyfile_rebuild(pq, kp, err);
-                free(pq);
-                if (!rc) rc = keyfile_open(kp, &kf, err);
-            }
-            if (!rc) tf_vec_push(&pk.files, kf);
-            free(kp);
-            if (r < 0) rc = err->code;
+            tf_vec_push(&pf.paths, lake_locate(lr->lake, rel, sqlite3_column_int64(st, 1)));
+            pf.rows += sqlite3_column_int64(st, 2);
         }
+        if (region_ids[i] && r < 0) rc = err->code;
         sqlite3_reset(st);
         /* and the files this run has staged already */
-        for (size_t f = 0; f < lr->files.n && !rc; f++) {
+        for (size_t f = 0; f < lr->files.n; f++) {
             const staged *sf = &lr->files.v[f];
             if (sf->tag != tags[i] || sf->month != months[i]) continue;
-            keyfile kf;
-            if (!(rc = keyfile_open(sf->key_tmp, &kf, err))) tf_vec_push(&pk.files, kf);
+            tf_vec_push(&pf.paths, tf_xstrdup(sf->tmp));
+            pf.rows += sf->rows;
         }
-        tf_vec_push(&lr->parts, pk);
+        tf_vec_push(&lr->parts, pf);
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-int64_t tf_lake_run_key_count(const tf_lake_run *lr, uint32_t tag, int32_t month, int bucket)
+static const part_files *part_of(const tf_lake_run *lr, uint32_t tag, int32_t month)
 {
-    int64_t n = 0;
-    for (size_t p = 0; p < lr->parts.n; p++) {
-        const part_keys *pk = &lr->parts.v[p];
-        if (pk->tag != tag || pk->month != month) continue;
-        for (size_t f = 0; f < pk->files.n; f++)
-            n += (int64_t)(pk->files.v[f].start[bucket + 1] - pk->files.v[f].start[bucket]);
-    }
-    return n;
+    for (size_t p = 0; p < lr->parts.n; p++)
+        if (lr->parts.v[p].tag == tag && lr->parts.v[p].month == month) return &lr->parts.v[p];
+    return NULL;
 }
 
-int tf_lake_run_keys(tf_lake_run *lr, uint32_t tag, int32_t month, int bucket, void (*fn)(void *, tf_key128), void *ud,
-                     tf_err *err)
+int64_t tf_lake_run_stored(const tf_lake_run *lr, uint32_t tag, int32_t month)
 {
-    for (size_t p = 0; p < lr->parts.n; p++) {
-        part_keys *pk = &lr->parts.v[p];
-        if (pk->tag != tag || pk->month != month) continue;
-        tf_buf buf = {0};
-        int rc = TF_OK;
-        for (size_t f = 0; f < pk->files.n && !rc; f++) {
-            int64_t n;
-            if ((rc = keyfile_bucket(&pk->files.v[f], bucket, &buf, &n, err))) break;
-            const uint64_t *w = (const uint64_t *)buf.data;
-            for (int64_t i = 0; i < n; i++) fn(ud, (tf_key128){w[2 * i], w[2 * i + 1]}); /* {lo, hi} as stored */
-        }
-        tf_buf_free(&buf);
-        return rc;
+    const part_files *pf = part_of(lr, tag, month);
+    return pf ? pf->rows : 0;
+}
+
+/* One file's trip_key column, a row group at a time. */
+static int scan_file_keys(const char *path, tf_lake_keys_fn fn, void *ud, tf_err *err)
+{
+    tf_pq_file *f;
+    int rc = tf_pq_open(path, NULL, &f, err);
+    if (rc) return rc;
+    int col = tf_pq_find_column(f, "trip_key");
+    if (col < 0 || tf_pq_leaf(f, col)->physical != TF_PQ_FIXED || tf_pq_leaf(f, col)->type_length != 16) {
+        tf_pq_close(f);
+        return tf_errf(err, TF_EFORMAT, "%s: no trip_key column of 16 bytes", path);
     }
-    return TF_OK;
+    uint8_t *raw = NULL;
+    size_t cap = 0;
+    tf_pq_batch b = {0};
+    for (int rg = 0; rg < tf_pq_num_row_groups(f) && !rc; rg++) {
+        int64_t rows = tf_pq_row_group_rows(f, rg);
+        if ((size_t)rows * 16 + 1 > cap) {
+            cap = (size_t)rows * 16 + 1;
+            free(raw);
+            raw = tf_xmalloc(cap);
+        }
+        if (!(rc = tf_pq_read_flat(f, rg, col, &b, raw, NULL, err))) fn(ud, raw, rows);
+    }
+    tf_pq_batch_free(&b);
+    free(raw);
+    tf_pq_close(f);
+    return rc;
+}
+
+int tf_lake_run_scan_keys(tf_lake_run *lr, uint32_t tag, int32_t month, tf_lake_keys_fn fn, void *ud, tf_err *err)
+{
+    const part_files *pf = part_of(lr, tag, month);
+    int rc = TF_OK;
+    for (size_t f = 0; pf && f < pf->paths.n && !rc; f++) rc = scan_file_keys(pf->paths.v[f], fn, ud, err);
+    return rc;
 }
 
 /* ---- staging one partition ---- */
@@ -248,8 +255,6 @@ static void stats_from(staged *s, const tf_pq_write_result *res)
 struct tf_lake_scratch {
     tf_kv64 *tmp;                 /* the sort's other half */
     size_t tmp_cap;
-    tf_key128 *keys, *grouped;    /* a file's keys, then grouped by bucket */
-    size_t keys_cap;
     batch bt;
     int64_t bt_cap;
     tf_kv64 *pick, *pick_tmp; /* a row group's rows: source, then place */
@@ -270,8 +275,6 @@ void tf_lake_scratch_free(tf_lake_scratch *sc)
 {
     if (!sc) return;
     free(sc->tmp);
-    free(sc->keys);
-    free(sc->grouped);
     batch_free(&sc->bt);
     free(sc->pick);
     free(sc->pick_tmp);
@@ -410,20 +413,9 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
     s.rel = tf_xasprintf("trips/region=%s/month=%s/part-r%lld-%d.parquet", p->region_dir, mt, (long long)lr->run_id,
                          file);
     s.tmp = tf_path_join(lr->staging, s.rel);
-    /* staged key files live under staging/keys/ (published to _tripflow/keys/) */
-    s.key_tmp = tf_xasprintf("%s/keys/%.*s.keys", lr->staging, (int)(strlen(s.rel) - 8), s.rel);
-    if ((size_t)n > sc->keys_cap) {
-        free(sc->keys);
-        free(sc->grouped);
-        sc->keys = tf_xmalloc((size_t)n * sizeof *sc->keys);
-        sc->grouped = tf_xmalloc((size_t)n * sizeof *sc->grouped);
-        sc->keys_cap = (size_t)n;
-    }
-    char *dir = tf_dirname(s.tmp), *kdir = tf_dirname(s.key_tmp);
+    char *dir = tf_dirname(s.tmp);
     int rc = tf_mkdir_p(dir, err);
-    if (!rc) rc = tf_mkdir_p(kdir, err);
     free(dir);
-    free(kdir);
     tf_pq_writer *w = NULL;
     tf_pq_write_opts o = tf_pq_write_defaults();
     o.row_group_rows = TF_LAKE_ROW_GROUP_ROWS;
@@ -457,7 +449,6 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
                 bt.c[3][i] = t->dlat;
                 bt.ts[i] = t->ts;
                 tf_key_bytes(t->key, bt.key + i * 16);
-                sc->keys[at - from + i] = t->key;
                 if (visit) visit(visit_ud, t, order[at + i].key);
             }
             tf_pq_col cols[TF_LAKE_NCOLS];
@@ -482,14 +473,9 @@ int tf_lake_part_write(tf_lake_part *p, int file, int64_t from, int64_t to, tf_l
             tf_pq_writer_abort(w);
         }
     }
-    if (!rc) {
-        keys_group(sc->keys, sc->grouped, n);
-        rc = keyfile_write(s.key_tmp, sc->grouped, n, 0, err);
-    }
     if (rc) {
         free(s.rel);
         free(s.tmp);
-        free(s.key_tmp);
         return rc;
     }
     pthread_mutex_lock(&lr->lock);
@@ -506,7 +492,6 @@ int tf_lake_run_catalog(tf_lake_run *lr, const int64_t *region_ids, tf_err *err)
      * file was closed, so this mostly waits for what is still in flight */
     for (size_t i = 0; i < lr->files.n; i++) {
         int rc = tf_fsync_path(lr->files.v[i].tmp, err);
-        if (!rc) rc = tf_fsync_path(lr->files.v[i].key_tmp, err);
         if (rc) return rc;
     }
     sqlite3_stmt *st;
@@ -557,11 +542,9 @@ int tf_lake_run_publish(tf_lake_run *lr, tf_err *err)
     int rc = TF_OK;
     for (size_t i = 0; i < lr->files.n && !rc; i++) {
         staged *s = &lr->files.v[i];
-        char *dst = tf_path_join(lr->lake->root, s->rel), *kdst = lake_key_path(lr->lake->root, s->rel);
+        char *dst = tf_path_join(lr->lake->root, s->rel);
         rc = move_into_place(s->tmp, dst, err);
-        if (!rc) rc = move_into_place(s->key_tmp, kdst, err);
         free(dst);
-        free(kdst);
     }
     if (!rc) {
         lr->published = 1;
@@ -586,7 +569,6 @@ void tf_lake_run_free(tf_lake_run *lr)
     for (size_t i = 0; i < lr->files.n; i++) {
         free(lr->files.v[i].rel);
         free(lr->files.v[i].tmp);
-        free(lr->files.v[i].key_tmp);
     }
     tf_vec_free(&lr->files);
     pthread_mutex_destroy(&lr->lock);

@@ -420,8 +420,8 @@ int tf_ingest_file(tf_store *s, tf_events *bus, const char *path, const tf_inges
         }
         if ((rc = ingest_resolve_names(s, &ctx, &un, err))) goto failed;
         {
-            /* the key indexes of the partitions this segment touches: the
-             * lake's, and the files of the segments before */
+            /* the files holding the stored trips of the partitions this
+             * segment touches: the lake's, and those of the segments before */
             uint32_t *tags = tf_xcalloc((size_t)un.nparts + 1, sizeof *tags);
             int32_t *months = tf_xcalloc((size_t)un.nparts + 1, sizeof *months);
             for (int p = 0; p < un.nparts; p++) {

@@ -527,6 +527,9 @@ int ingest_plan(ingest_ctx *ctx, int64_t memory, tf_err *err)
     int64_t cap = most / MIN_ROW_BYTES + 2;
     const size_t page = 4096;
     ctx->slot_bytes = ((size_t)cap * sizeof(tf_trip) + page - 1) & ~(page - 1);
+    /* the dedupe numbers a segment's rows (slots included) in 32 bits */
+    size_t fit32 = ((size_t)UINT32_MAX - 1) / (ctx->slot_bytes / sizeof(tf_trip));
+    if ((size_t)ctx->seg_chunks > fit32) ctx->seg_chunks = (int)fit32;
     if (tf_span_reserve(&ctx->rows, ctx->slot_bytes * (size_t)ctx->seg_chunks) != 0)
         return tf_errno(err, TF_EIO, "cannot reserve address space for %d chunks of rows", ctx->seg_chunks);
     for (int i = 0; i < ctx->nchunks; i++) {
