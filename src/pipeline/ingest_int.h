@@ -13,7 +13,7 @@
 #include "tripflow/trip.h"
 #include "tripflow/trips_store.h"
 
-#define KEY_BITS 6 /* dedupe units per partition: 64, by the top key bits (as the lake's key files) */
+#define KEY_BITS 6 /* dedupe units per partition: 64, by the top key bits */
 #define KEY_BUCKETS (1 << KEY_BITS)
 #define MIN_ROW_BYTES 16 /* no valid trip row is shorter: bounds the rows of a chunk */
 
