@@ -48,9 +48,8 @@ for i in 1 2 3; do
 done
 t=$(median <"$W/tf.all") dk=$(median <"$W/dk.all") dn=$(median <"$W/dn.all")
 pq=$(find "$W/db/b.lake/trips" -name '*.parquet' -printf '%s\n' | awk '{s += $1} END {printf "%.1f", s / 1048576}')
-keys=$(du -sb "$W/db/b.lake/_tripflow/keys" | awk '{printf "%.1f", $1 / 1048576}')
 db=$(stat -c %s "$W/db/b.db" | awk '{printf "%.1f", $1 / 1048576}')
-echo "| tripflow ingest (SQL model + lake) | $t | 1.00 | $pq Parquet + $keys key index + $db SQLite | $(($(cat "$W/tf.rss") / 1024)) |"
+echo "| tripflow ingest (SQL model + lake) | $t | 1.00 | $pq Parquet + $db SQLite | $(($(cat "$W/tf.rss") / 1024)) |"
 echo "| DuckDB job + COPY, with a 128-bit key | $(printf %.2f "$dk") | $(ratio "$dk" "$t") | $(stat -c %s "$W/dk.parquet" | awk '{printf "%.1f", $1 / 1048576}') | $(($(cat "$W/dk.rss") / 1024)) |"
 echo "| DuckDB job + COPY, no key | $(printf %.2f "$dn") | $(ratio "$dn" "$t") | $(stat -c %s "$W/dn.parquet" | awk '{printf "%.1f", $1 / 1048576}') | $(($(cat "$W/dn.rss") / 1024)) |"
 echo
