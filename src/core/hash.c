@@ -108,21 +108,3 @@ void tf_key_hex(tf_key128 k, char out[33])
     }
     out[32] = '\0';
 }
-
-void tf_key_bytes(tf_key128 k, uint8_t out[16])
-{
-    for (int i = 0; i < 8; i++) {
-        out[i] = (uint8_t)(k.hi >> (56 - 8 * i));
-        out[8 + i] = (uint8_t)(k.lo >> (56 - 8 * i));
-    }
-}
-
-tf_key128 tf_key_from_bytes(const uint8_t in[16])
-{
-    tf_key128 k = {0, 0};
-    for (int i = 0; i < 8; i++) {
-        k.hi = (k.hi << 8) | in[i];
-        k.lo = (k.lo << 8) | in[8 + i];
-    }
-    return k;
-}

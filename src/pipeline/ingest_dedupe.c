@@ -130,17 +130,6 @@ typedef struct row_table {
     size_t nbatch;
 } row_table;
 
-/* the bytes of a trip_key column value (tf_key_from_bytes, inline) */
-static inline uint64_t be64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
 static inline unsigned bucket_of(tf_key128 k) { return (unsigned)(k.hi >> (64 - KEY_BITS)); }
 
 /* the filter word of a key (by its lo's high half) and its three bits (by
@@ -173,7 +162,7 @@ static void check_batch(row_table *rt)
             for (size_t j = (size_t)k.lo & mask; tab[j].row; j = (j + 1) & mask) {
                 if (tab[j].tag != (uint32_t)k.hi) continue;
                 tf_trip *t = &rt->base[tab[j].row - 1];
-                if (t->key.lo == k.lo && t->key.hi == k.hi) t->datasource |= TF_TRIP_DUP;
+                if (tf_key_eq(t->key, k)) t->datasource |= TF_TRIP_DUP;
             }
         }
     }
@@ -184,7 +173,7 @@ static void check_keys(void *ud, const uint8_t *keys, int64_t n)
 {
     row_table *rt = ud;
     for (int64_t i = 0; i < n; i++) {
-        rt->batch[rt->nbatch++] = (tf_key128){.lo = be64(keys + 16 * i + 8), .hi = be64(keys + 16 * i)};
+        rt->batch[rt->nbatch++] = tf_key_from_bytes(keys + 16 * i);
         if (rt->nbatch == CHECK_BATCH) check_batch(rt);
     }
 }

@@ -430,15 +430,7 @@ static inline void str_at(const tf_pq_col *c, int64_t s, const char **p, uint32_
     }
 }
 
-static inline uint64_t load_be64(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
+static inline uint64_t load_be64(const char *p) { return tf_be64_load((const uint8_t *)p); }
 
 /* Unsigned byte order (Parquet's for BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY
  * statistics), shorter first on a tie; the same text (a dictionary's
