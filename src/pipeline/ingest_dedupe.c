@@ -130,8 +130,6 @@ typedef struct row_table {
     size_t nbatch;
 } row_table;
 
-static inline unsigned bucket_of(tf_key128 k) { return (unsigned)(k.hi >> (64 - KEY_BITS)); }
-
 /* the filter word of a key (by its lo's high half) and its three bits (by
  * hi's low bits; the table's slot comes from lo's low bits) */
 static inline size_t filter_word(tf_key128 k, size_t fmask) { return (size_t)(k.lo >> 32) & fmask; }
@@ -144,11 +142,11 @@ static inline uint64_t filter_bits(tf_key128 k)
 static void check_batch(row_table *rt)
 {
     size_t start[KEY_BUCKETS + 1] = {0};
-    for (size_t i = 0; i < rt->nbatch; i++) start[bucket_of(rt->batch[i]) + 1]++;
+    for (size_t i = 0; i < rt->nbatch; i++) start[key_bucket(rt->batch[i]) + 1]++;
     for (int b = 0; b < KEY_BUCKETS; b++) start[b + 1] += start[b];
     size_t end[KEY_BUCKETS];
     memcpy(end, start, sizeof end);
-    for (size_t i = 0; i < rt->nbatch; i++) rt->sorted[end[bucket_of(rt->batch[i])]++] = rt->batch[i];
+    for (size_t i = 0; i < rt->nbatch; i++) rt->sorted[end[key_bucket(rt->batch[i])]++] = rt->batch[i];
     for (int b = 0; b < KEY_BUCKETS; b++) {
         const row_slot *tab = rt->slot + rt->at[b];
         const uint64_t *filter = rt->filter + rt->fat[b];

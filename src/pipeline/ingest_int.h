@@ -15,6 +15,8 @@
 
 #define KEY_BITS 6 /* dedupe units per partition: 64, by the top key bits */
 #define KEY_BUCKETS (1 << KEY_BITS)
+/* the key bucket (dedupe unit within a partition) of a trip key */
+static inline unsigned key_bucket(tf_key128 k) { return (unsigned)(k.hi >> (64 - KEY_BITS)); }
 #define MIN_ROW_BYTES 16 /* no valid trip row is shorter: bounds the rows of a chunk */
 
 /* Run-wide interning of region and datasource names (case-insensitive).

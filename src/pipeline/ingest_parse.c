@@ -386,7 +386,7 @@ static void parse_chunk(worker *w, chunk *c, const char *start, int piece)
                 last_region = t.region;
                 last_month = month;
             }
-            uint32_t unit = last_pid * KEY_BUCKETS + (uint32_t)(t.key.hi >> (64 - KEY_BITS));
+            uint32_t unit = last_pid * KEY_BUCKETS + key_bucket(t.key);
             if (c->nrows == c->cap) { /* cannot happen: MIN_ROW_BYTES bounds the rows */
                 atomic_store(&ctx->abort, 3);
                 break;

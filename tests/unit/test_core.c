@@ -197,6 +197,11 @@ TF_TEST(hash_keys_hex_roundtrip)
     uint8_t by[16];
     tf_key_bytes(a, by);
     CHECK(tf_key_eq(tf_key_from_bytes(by), a));
+    /* the stored layout: big-endian, hi first */
+    tf_key128 k = {.lo = UINT64_C(0x090a0b0c0d0e0f10), .hi = UINT64_C(0x0102030405060708)};
+    tf_key_bytes(k, by);
+    for (int i = 0; i < 16; i++) CHECK_INT(by[i], i + 1);
+    CHECK(tf_key_eq(tf_key_from_bytes(by), k));
     /* XXH3-128 of the empty input is a published constant */
     tf_key_hex(tf_hash128("", 0), hex);
     CHECK_STR(hex, "99aa06d3014798d86001c324468d497f");
