@@ -24,6 +24,13 @@ static inline int64_t tf_floordiv(int64_t a, int64_t b)
     int64_t q = a / b;
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
+/* the remainder that goes with tf_floordiv, in [0, b) for b > 0; unlike
+ * a - tf_floordiv(a, b) * b it cannot overflow near INT64_MIN */
+static inline int64_t tf_floormod(int64_t a, int64_t b)
+{
+    int64_t r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
 /* Monday 00:00 UTC of the ISO week containing t */
 int64_t tf_week_start(int64_t t_us);
 /* months since 1970-01 (for monthly partitions) */

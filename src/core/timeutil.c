@@ -240,15 +240,18 @@ static inline char *two(char *p, int v)
 int tf_format_timestamp(int64_t us, enum tf_ts_style style, char out[32])
 {
     int64_t days = tf_floordiv(us, TF_US_PER_DAY);
-    int64_t rem = us - days * TF_US_PER_DAY;
+    int64_t rem = tf_floormod(us, TF_US_PER_DAY);
     int y, m, d;
     tf_civil_from_days(days, &y, &m, &d);
     int secs = (int)(rem / TF_US_PER_SEC);
     int frac = (int)(rem % TF_US_PER_SEC);
     char *p = out;
-    if (y < 0 || y > 9999) return snprintf(out, 32, "%d-%02d-%02d %02d:%02d:%02d", y, m, d, secs / 3600, secs / 60 % 60, secs % 60);
-    p = two(p, y / 100);
-    p = two(p, y % 100);
+    if (y < 0 || y > 9999) { /* years outside 0000-9999 (fuzzed Parquet): as many digits as needed */
+        p += snprintf(out, 16, "%d", y);
+    } else {
+        p = two(p, y / 100);
+        p = two(p, y % 100);
+    }
     *p++ = '-';
     p = two(p, m);
     *p++ = '-';

@@ -159,7 +159,7 @@ static char *put_point(char *p, double lon, double lat)
 static char *put_time(char *p, int64_t us)
 {
     int64_t days = tf_floordiv(us, TF_US_PER_DAY);
-    int64_t secs = (us - days * TF_US_PER_DAY) / TF_US_PER_SEC;
+    int64_t secs = tf_floormod(us, TF_US_PER_DAY) / TF_US_PER_SEC;
     int y, m, d;
     tf_civil_from_days(days, &y, &m, &d);
     p = put2(p, y / 100);

@@ -204,7 +204,7 @@ void tf_tripagg_add(tf_tripagg *a, const tf_trip *t, uint64_t origin_bits)
         a->ocell = ocell;
         a->region = region;
     }
-    int64_t tod = ts - tf_floordiv(ts, TF_US_PER_DAY) * TF_US_PER_DAY;
+    int64_t tod = tf_floormod(ts, TF_US_PER_DAY);
     uint32_t bucket = (uint32_t)(tod / a->grid.bucket_us);
     uint64_t dcell = tf_geohash_bits(t->dlat, t->dlon, a->grid.precision);
     size_t mask = a->index_cap - 1, j = mix(dcell, bucket) & mask;

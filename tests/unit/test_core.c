@@ -162,6 +162,18 @@ TF_TEST(timestamp_format_and_weeks)
     CHECK_STR(b, "2018-05-28 09:03:40.250");
     tf_format_timestamp(ts("1969-12-31 23:59:59.5"), TF_TS_ISO_Z, b);
     CHECK_STR(b, "1969-12-31T23:59:59.500000Z");
+    /* the int64 ends (a fuzzed Parquet timestamp found INT64_MIN overflowed
+     * the day remainder): years beyond 9999 print all their digits */
+    CHECK_INT(tf_format_timestamp(INT64_MIN, TF_TS_ISO_Z, b), 30);
+    CHECK_STR(b, "-290308-12-21T19:59:05.224192Z");
+    tf_format_timestamp(INT64_MAX, TF_TS_AUTO, b);
+    CHECK_STR(b, "294247-01-10 04:00:54.775807");
+    tf_format_timestamp(-1, TF_TS_MILLIS, b);
+    CHECK_STR(b, "1969-12-31 23:59:59.999");
+    CHECK_INT(tf_floormod(-1, 7), 6);
+    CHECK_INT(tf_floormod(14, 7), 0);
+    CHECK_INT(tf_floormod(INT64_MIN, TF_US_PER_DAY), INT64_C(71945224192));
+    CHECK_INT(tf_floordiv(INT64_MIN, TF_US_PER_DAY), INT64_C(-106751992));
     /* 2018-05-28 is a Monday; 2018-06-03 a Sunday */
     CHECK_INT(tf_week_start(ts("2018-05-28 00:00:00")), ts("2018-05-28 00:00:00"));
     CHECK_INT(tf_week_start(ts("2018-06-03 23:59:59")), ts("2018-05-28 00:00:00"));

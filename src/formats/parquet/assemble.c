@@ -148,8 +148,8 @@ static int64_t to_micros(int64_t v, int unit)
 static void put_time(tf_buf *out, int64_t us, int quote)
 {
     char t[40];
-    int64_t s = tf_floordiv(us, 1000000);
-    int frac = (int)(us - s * 1000000);
+    int64_t s = tf_floordiv(us, TF_US_PER_SEC);
+    int frac = (int)tf_floormod(us, TF_US_PER_SEC);
     int n = snprintf(t, sizeof t, "%02lld:%02d:%02d", (long long)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
     if (frac) snprintf(t + n, sizeof t - (size_t)n, ".%06d", frac);
     put_quoted_text(out, t, quote);
