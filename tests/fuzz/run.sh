@@ -5,9 +5,17 @@
 # CSV texts for fuzz_csv; JSON objects for fuzz_jsonscan.
 # A crash, leak or sanitizer report fails the run and prints the log tail;
 # the input that failed is kept in build/fuzz/.
-# usage: tests/fuzz/run.sh SECONDS
+# usage: tests/fuzz/run.sh SECONDS | smoke
+#   SECONDS (make fuzz): a random seed, the corpus kept in corpus-NAME and
+#   grown across runs, SECONDS per target: exploration.
+#   smoke (make fuzz-smoke, part of make test): seed 1, a fresh corpus and a
+#   fixed count of inputs per target (about 10 s each on a 2-core VM, capped
+#   at 120 s): the same inputs on every machine, so the gate fails on a
+#   change to the code and never on luck.
 set -u
 secs=${1:-60}
+smoke=0
+[ "$secs" = smoke ] && smoke=1 && secs=120
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD:-$ROOT/build}/fuzz
 SHARED=${TRIPFLOW_SHARED:-$ROOT/../shared/data}
@@ -39,10 +47,24 @@ for t in "$B"/fuzz_*; do
     [ "$name" = fuzz_pq_footer ] && seeds=$B/seeds-footers
     [ "$name" = fuzz_csv ] && seeds=$B/seeds-csv
     [ "$name" = fuzz_jsonscan ] && seeds=$B/seeds-json
-    mkdir -p "$B/corpus-$name"
-    echo "fuzz: $name for ${secs}s"
-    if ! (cd "$B" && "$t" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 -timeout=20 \
-        -print_final_stats=1 "corpus-$name" "$seeds" >"$name.log" 2>&1); then
+    if [ $smoke = 1 ]; then
+        case $name in
+        fuzz_pq_read) runs=30000 ;;
+        fuzz_csv) runs=300000 ;;
+        *) runs=600000 ;;
+        esac
+        corpus=smoke-corpus-$name
+        rm -rf "${B:?}/$corpus"
+        mode=(-seed=1 -runs="$runs")
+        echo "fuzz: $name, $runs inputs from seed 1 (at most ${secs}s)"
+    else
+        corpus=corpus-$name
+        mode=()
+        echo "fuzz: $name for ${secs}s"
+    fi
+    mkdir -p "$B/$corpus"
+    if ! (cd "$B" && "$t" "${mode[@]}" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 -timeout=20 \
+        -print_final_stats=1 "$corpus" "$seeds" >"$name.log" 2>&1); then
         echo "fuzz: $name FAILED; the end of $B/$name.log:"
         tail -60 "$B/$name.log"
         status=1
