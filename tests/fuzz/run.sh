@@ -10,8 +10,9 @@
 #   grown across runs, SECONDS per target: exploration.
 #   smoke (make fuzz-smoke, part of make test): seed 1, a fresh corpus and a
 #   fixed count of inputs per target (about 10 s each on a 2-core VM, capped
-#   at 120 s): the same inputs on every machine, so the gate fails on a
-#   change to the code and never on luck.
+#   at 120 s): the same mutation sequence on every machine, so the gate
+#   fails on a change to the code rather than on luck (libFuzzer still lets
+#   timing nudge its corpus a little: feature counts vary by about 3 %).
 set -u
 secs=${1:-60}
 smoke=0
