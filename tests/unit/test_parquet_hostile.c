@@ -129,6 +129,13 @@ TF_TEST(pqh_bad_thrift_in_footer)
     for (int i = 0; i < 82; i++) deep[n++] = 0x00;
     footer_file(p, deep, (uint32_t)n);
     CHECK_MSG(open_error(p), ("-3 %s: footer at offset 70: nesting deeper than 64", p));
+    /* a DATE on an INT64 leaf (the fuzzer's way to reach a calendar overflow) */
+    const uint8_t date64[] = {0x15, 0x02, 0x19, 0x2c,                                     /* version, schema: 2 */
+                              0x48, 0x06, 's', 'c', 'h', 'e', 'm', 'a', 0x15, 0x02, 0x00, /* root, 1 child */
+                              0x15, 0x04, 0x25, 0x00, 0x18, 0x01, 'd', 0x25, 0x0c, 0x00,  /* INT64 'd', DATE */
+                              0x16, 0x00, 0x19, 0x0c, 0x00};                              /* 0 rows, no groups */
+    footer_file(p, date64, sizeof date64);
+    CHECK_MSG(open_error(p), ("-3 %s: schema: 'd': DATE annotates a physical type other than INT32", p));
     free(p);
 }
 

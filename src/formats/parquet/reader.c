@@ -124,6 +124,9 @@ static int build_node(tf_pq_file *f, int *idx, int parent, int depth, tf_err *er
         if (e->type < 0 || e->type > 7) return schema_err(f, err, "'%s' has an unknown physical type", e->name);
         if (e->type == TF_PQ_FIXED && (e->type_length <= 0 || e->type_length > (1 << 20)))
             return schema_err(f, err, "'%s': FIXED_LEN_BYTE_ARRAY has a bad type_length", e->name);
+        /* the spec puts DATE on INT32 only; days from an INT64 would not fit a calendar */
+        if (n->logical == TF_PQL_DATE && e->type != TF_PQ_INT32)
+            return schema_err(f, err, "'%s': DATE annotates a physical type other than INT32", e->name);
         n->is_leaf = 1;
         n->physical = e->type;
         n->type_length = e->type == TF_PQ_FIXED ? e->type_length : 0;
