@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
+
+#include "tripflow/byteorder.h"
 
 typedef struct tf_key128 {
     uint64_t lo, hi;
@@ -40,22 +41,6 @@ static inline int tf_key_eq(tf_key128 a, tf_key128 b) { return a.hi == b.hi && a
 void tf_key_hex(tf_key128 k, char out[33]);
 /* the 16 bytes big-endian, as stored in FIXED_LEN_BYTE_ARRAY(16), and back
  * (inline: the lake's writers and the dedupe convert every key) */
-static inline uint64_t tf_be64_load(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-static inline void tf_be64_store(uint64_t v, uint8_t *p)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    memcpy(p, &v, 8);
-}
 static inline void tf_key_bytes(tf_key128 k, uint8_t out[16])
 {
     tf_be64_store(k.hi, out);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tripflow/byteorder.h"
 #include "tripflow/sqlutil.h"
 #include "tripflow/stream_store.h"
 #include "tripflow/timeutil.h"
@@ -205,13 +206,6 @@ fail:
     return err->code;
 }
 
-static uint64_t be64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-    return v;
-}
-
 int tf_stream_inflight_load(tf_store *s, const tf_stream_job *job, const char *consumer, tf_sidset *set,
                             int64_t *max_seq, tf_err *err)
 {
@@ -225,7 +219,7 @@ int tf_stream_inflight_load(tf_store *s, const tf_stream_job *job, const char *c
     while ((r = tf_sql_step_row(st, err)) == 1) {
         const unsigned char *b = sqlite3_column_blob(st, 2);
         size_t n = (size_t)sqlite3_column_bytes(st, 2) / 16;
-        for (size_t i = 0; i < n; i++) tf_sidset_add(set, (tf_sid){be64(b + 16 * i), be64(b + 16 * i + 8)});
+        for (size_t i = 0; i < n; i++) tf_sidset_add(set, (tf_sid){tf_be64_load(b + 16 * i), tf_be64_load(b + 16 * i + 8)});
         if (!strcmp((const char *)sqlite3_column_text(st, 0), consumer) && sqlite3_column_int64(st, 1) > *max_seq)
             *max_seq = sqlite3_column_int64(st, 1);
     }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tripflow/byteorder.h"
 #include "tripflow/timeutil.h"
 
 int engine_open(engine *e, const tf_stream_opts *o, tf_stream_summary *sum, tf_err *err)
@@ -71,19 +72,14 @@ int engine_resync(engine *e, tf_stream_position *pos, tf_err *err)
     return TF_OK;
 }
 
-static void put_be64(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (unsigned char)v;
-}
-
 static void note_read(engine *e, const char *id_text, const tf_sid *sid, int64_t now_us)
 {
     if (!e->oldest_read_us) e->oldest_read_us = now_us;
     if (!e->sum->first_us) e->sum->first_us = now_us;
     if (sid) {
         tf_vec_grow(&e->ids, e->ids.n + 16);
-        put_be64(e->ids.v + e->ids.n, sid->ms);
-        put_be64(e->ids.v + e->ids.n + 8, sid->seq);
+        tf_be64_store(sid->ms, e->ids.v + e->ids.n);
+        tf_be64_store(sid->seq, e->ids.v + e->ids.n + 8);
         e->ids.n += 16;
         snprintf(e->last_id, sizeof e->last_id, "%s", id_text);
     }
