@@ -89,10 +89,10 @@ test: deps
 # libFuzzer targets (tests/fuzz/fuzz_*.c) over the Parquet reader, the CSV reader, the JSON scanner and the core
 # helpers it uses; clang with -fsanitize=fuzzer,address,undefined.
 FUZZ_SECONDS ?= 60
-FUZZ_LIB_SRCS := $(sort $(wildcard src/formats/parquet/*.c) src/formats/csv.c $(wildcard src/core/*.c))
+FUZZ_LIB_SRCS := $(sort $(wildcard src/formats/parquet/*.c) src/formats/csv.c $(wildcard src/core/*.c) src/ops/trip.c src/ops/geo.c)
 FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=c11 -Wall -Wextra -Werror -Wshadow -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 $(BUILD)/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@

@@ -2,7 +2,8 @@
 # run.sh — run every libFuzzer target in build/fuzz for SECONDS each on seed
 # corpora: files written by tripflow (corpus_gen) and the parquet-testing
 # conformance files when ../shared/data is there; footers for fuzz_pq_footer;
-# CSV texts for fuzz_csv; JSON objects for fuzz_jsonscan.
+# CSV texts for fuzz_csv; JSON objects for fuzz_jsonscan; trip rows for
+# fuzz_trip (a mode byte first: bit 0 reads the header, bit 1 a time zone).
 # A crash, leak or sanitizer report fails the run and prints the log tail;
 # the input that failed is kept in build/fuzz/.
 # usage: tests/fuzz/run.sh SECONDS | smoke
@@ -20,8 +21,8 @@ smoke=0
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${BUILD:-$ROOT/build}/fuzz
 SHARED=${TRIPFLOW_SHARED:-$ROOT/../shared/data}
-rm -rf "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv" "$B/seeds-json"
-mkdir -p "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv" "$B/seeds-json"
+rm -rf "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv" "$B/seeds-json" "$B/seeds-trip"
+mkdir -p "$B/seeds-files" "$B/seeds-footers" "$B/seeds-csv" "$B/seeds-json" "$B/seeds-trip"
 # JSON seeds: escapes, nesting, repeated members, and real GA4 events
 printf '{"k":"a\\u00e9\\ud83d\\ude00\\n","t":1533300000000000,"x":[1,-0.5e3,true,null,{"k":2}],"k":"last"}' >"$B/seeds-json/escapes"
 printf ' {"\\u006b" : 12 , "t":"2018-08-03T10:00:00Z"} ' >"$B/seeds-json/escaped-name"
@@ -32,6 +33,14 @@ printf 'region,origin_coord\r\nPrague,"POINT (14.4 50.0)"\r\n\r\n  \nTurin,"a ""
 printf '\xef\xbb\xbfa,b,c\nx,y"z,w\n"open,1\n1,2,3' >"$B/seeds-csv/bad"
 printf 'a,"multi\nline",b\nc,d\n' >"$B/seeds-csv/multiline"
 [ -r "$SHARED/seed_repos/jobsity_trips.csv" ] && cp "$SHARED/seed_repos/jobsity_trips.csv" "$B/seeds-csv/"
+# trip seeds: good rows in every accepted form, and one of each reject reason
+T=$B/seeds-trip
+printf '\x03region,origin_coord,destination_coord,datetime,datasource\r\nPrague,POINT (14.4973794438195 50.00136875782316),POINT (14.43109483523328 50.04052930943246),2018-05-28 09:03:40,funny_car\r\n' >"$T/header"
+printf '\x01datetime,datasource,region,destination_coord,origin_coord\nTurin,POINT(7.6 45.0),POINT(7.7 45.1),2018-05-28T09:03:40.123456789+02:00,cheap_mobile\n' >"$T/reordered"
+printf '\x00"Ham""burg",POINT (10 53.5),"POINT (\n10.1 53.6 )",2018-05-28T09:03:40Z,"pt_search_app"\nHamburg,point(-0 -0),POINT (180 -90),2018-02-29 00:00:00,x\n' >"$T/quoted"
+printf '\x02Prague,POINT (14.4 50.0),POINT (14.4 50.1),2018-03-25 02:30:00,ds\nPrague,POINT (14.4 50.0),POINT (14.4 50.1),0001-01-01 00:00:00,ds\n' >"$T/zoned"
+printf '\x00,POINT (1 2),POINT (1 2),2018-05-28 09:03:40,d\nr,POINT (1e999 2),POINT (nan 2),2018-05-28 25:00:00,d\nr,POINT (1 2),POINT (1 2),2018-05-28 09:03:40+99:99,\xff\nr,a,b\n' >"$T/bad"
+[ -r "$SHARED/seed_repos/jobsity_trips.csv" ] && { printf '\x01'; cat "$SHARED/seed_repos/jobsity_trips.csv"; } >"$T/jobsity"
 conf=()
 if [ -d "$SHARED/parquet-testing" ]; then
     conf=("$SHARED"/parquet-testing/*.parquet)
@@ -48,10 +57,12 @@ for t in "$B"/fuzz_*; do
     [ "$name" = fuzz_pq_footer ] && seeds=$B/seeds-footers
     [ "$name" = fuzz_csv ] && seeds=$B/seeds-csv
     [ "$name" = fuzz_jsonscan ] && seeds=$B/seeds-json
+    [ "$name" = fuzz_trip ] && seeds=$B/seeds-trip
     if [ $smoke = 1 ]; then
         case $name in
         fuzz_pq_read) runs=30000 ;;
         fuzz_csv) runs=300000 ;;
+        fuzz_trip) runs=150000 ;;
         *) runs=600000 ;;
         esac
         corpus=smoke-corpus-$name
