@@ -86,8 +86,8 @@ test: deps
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory fuzz-smoke
 
-# libFuzzer targets (tests/fuzz/fuzz_*.c) over the Parquet reader, the CSV reader, the JSON scanner and the core
-# helpers it uses; clang with -fsanitize=fuzzer,address,undefined.
+# libFuzzer targets (tests/fuzz/fuzz_*.c) over the Parquet reader, the CSV reader, the trip row parser, the JSON
+# scanner and the core helpers they use; clang with -fsanitize=fuzzer,address,undefined.
 FUZZ_SECONDS ?= 60
 FUZZ_LIB_SRCS := $(sort $(wildcard src/formats/parquet/*.c) src/formats/csv.c $(wildcard src/core/*.c) src/ops/trip.c src/ops/geo.c)
 FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))

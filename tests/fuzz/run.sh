@@ -53,18 +53,16 @@ status=0
 for t in "$B"/fuzz_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
-    seeds=$B/seeds-files
-    [ "$name" = fuzz_pq_footer ] && seeds=$B/seeds-footers
-    [ "$name" = fuzz_csv ] && seeds=$B/seeds-csv
-    [ "$name" = fuzz_jsonscan ] && seeds=$B/seeds-json
-    [ "$name" = fuzz_trip ] && seeds=$B/seeds-trip
+    # each target's seeds, and its smoke count (about 10 s on a 2-core VM)
+    case $name in
+    fuzz_pq_read) seeds=$B/seeds-files runs=30000 ;;
+    fuzz_pq_footer) seeds=$B/seeds-footers runs=600000 ;;
+    fuzz_csv) seeds=$B/seeds-csv runs=300000 ;;
+    fuzz_trip) seeds=$B/seeds-trip runs=150000 ;;
+    fuzz_jsonscan) seeds=$B/seeds-json runs=600000 ;;
+    *) echo "fuzz: $name has no seeds in run.sh" && exit 1 ;;
+    esac
     if [ $smoke = 1 ]; then
-        case $name in
-        fuzz_pq_read) runs=30000 ;;
-        fuzz_csv) runs=300000 ;;
-        fuzz_trip) runs=150000 ;;
-        *) runs=600000 ;;
-        esac
         corpus=smoke-corpus-$name
         rm -rf "${B:?}/$corpus"
         mode=(-seed=1 -runs="$runs")
